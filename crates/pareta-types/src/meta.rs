@@ -1,0 +1,65 @@
+//! Metadata of the HTTP response a record came from.
+
+/// What the response headers said beyond the body: the request id to quote in bug
+/// reports and, on chat completions, the billing receipt.
+///
+/// ```
+/// use pareta_types::ResponseMeta;
+/// let meta = ResponseMeta::from_headers([("x-request-id", "req_1"), ("x-pareta-billed", "120")]);
+/// assert_eq!(meta.request_id(), Some("req_1"));
+/// assert_eq!(meta.billed_micro_usd(), Some(120));
+/// ```
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ResponseMeta {
+    request_id: Option<String>,
+    billed_micro_usd: Option<i64>,
+    frontier_would_have_cost_micro_usd: Option<i64>,
+    idempotent_replay: bool,
+}
+
+impl ResponseMeta {
+    /// Reads the metadata from response headers (names compared case-insensitively).
+    pub fn from_headers<'a, I, K, V>(headers: I) -> Self
+    where
+        I: IntoIterator<Item = (K, V)>,
+        K: AsRef<str> + 'a,
+        V: AsRef<str> + 'a,
+    {
+        let mut meta = ResponseMeta::default();
+        for (name, value) in headers {
+            let (name, value) = (name.as_ref(), value.as_ref().trim());
+            if name.eq_ignore_ascii_case("x-request-id") {
+                meta.request_id = Some(value.to_owned());
+            } else if name.eq_ignore_ascii_case("x-pareta-billed") {
+                meta.billed_micro_usd = value.parse().ok();
+            } else if name.eq_ignore_ascii_case("x-pareta-frontier-would-have-cost") {
+                meta.frontier_would_have_cost_micro_usd = value.parse().ok();
+            } else if name.eq_ignore_ascii_case("x-idempotent-replay") {
+                meta.idempotent_replay = value.eq_ignore_ascii_case("true");
+            }
+        }
+        meta
+    }
+
+    /// The `x-request-id` header: quote it in support requests.
+    pub fn request_id(&self) -> Option<&str> {
+        self.request_id.as_deref()
+    }
+
+    /// `X-Pareta-Billed`: micro-USD charged for this call (0 on an idempotent replay).
+    pub fn billed_micro_usd(&self) -> Option<i64> {
+        self.billed_micro_usd
+    }
+
+    /// `X-Pareta-Frontier-Would-Have-Cost`: what the frontier baseline would have
+    /// charged for the same call, in micro-USD.
+    pub fn frontier_would_have_cost_micro_usd(&self) -> Option<i64> {
+        self.frontier_would_have_cost_micro_usd
+    }
+
+    /// True when the server answered from its idempotency cache (a retried call that
+    /// had already succeeded), so nothing was billed twice.
+    pub fn is_idempotent_replay(&self) -> bool {
+        self.idempotent_replay
+    }
+}

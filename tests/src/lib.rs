@@ -1,0 +1,1 @@
+//! Parity tests: the same scenarios through both clients.
