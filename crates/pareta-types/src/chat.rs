@@ -256,9 +256,8 @@ mod tests {
 
     #[test]
     fn request_serializes_extra_fields_flat_and_skips_unset_options() {
-        let req = ChatCompletionRequest::new("ep_1", vec![ChatMessage::user("hi")])
-            .temperature(0.0)
-            .extra("top_p", 0.9);
+        let req =
+            ChatCompletionRequest::new("ep_1", vec![ChatMessage::user("hi")]).temperature(0.0).extra("top_p", 0.9);
         assert_eq!(
             serde_json::to_string(&req).unwrap(),
             r#"{"model":"ep_1","messages":[{"role":"user","content":"hi"}],"temperature":0.0,"top_p":0.9}"#

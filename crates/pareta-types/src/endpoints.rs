@@ -161,13 +161,8 @@ pub enum MetricKind {
 
 impl MetricKind {
     /// Every kind, in the spec's order.
-    pub const ALL: [MetricKind; 5] = [
-        MetricKind::Performance,
-        MetricKind::Uptime,
-        MetricKind::Cost,
-        MetricKind::Quality,
-        MetricKind::Activity,
-    ];
+    pub const ALL: [MetricKind; 5] =
+        [MetricKind::Performance, MetricKind::Uptime, MetricKind::Cost, MetricKind::Quality, MetricKind::Activity];
     /// The route segment: `/v1/endpoints/{id}/<segment>`.
     pub fn as_str(self) -> &'static str {
         match self {
@@ -183,10 +178,9 @@ impl MetricKind {
 impl std::str::FromStr for MetricKind {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, String> {
-        MetricKind::ALL
-            .into_iter()
-            .find(|k| k.as_str() == s)
-            .ok_or_else(|| format!("unknown metric kind {s:?} (expected performance, uptime, cost, quality or activity)"))
+        MetricKind::ALL.into_iter().find(|k| k.as_str() == s).ok_or_else(|| {
+            format!("unknown metric kind {s:?} (expected performance, uptime, cost, quality or activity)")
+        })
     }
 }
 

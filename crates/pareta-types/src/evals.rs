@@ -408,10 +408,9 @@ impl Document {
     /// The multipart filename: the file's base name, or `upload` for bytes.
     pub fn file_name(&self) -> String {
         match self {
-            Document::Path(p) => p
-                .file_name()
-                .map(|n| n.to_string_lossy().into_owned())
-                .unwrap_or_else(|| "upload".to_owned()),
+            Document::Path(p) => {
+                p.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "upload".to_owned())
+            }
             Document::Bytes(_) => "upload".to_owned(),
         }
     }
@@ -461,13 +460,7 @@ pub struct UploadDocument {
 impl UploadDocument {
     /// Attach `document` to row `idx`'s `field_name`.
     pub fn new(eval_set_id: impl Into<String>, idx: u64, field_name: impl Into<String>, document: Document) -> Self {
-        UploadDocument {
-            eval_set_id: eval_set_id.into(),
-            idx,
-            field_name: field_name.into(),
-            document,
-            mime: None,
-        }
+        UploadDocument { eval_set_id: eval_set_id.into(), idx, field_name: field_name.into(), document, mime: None }
     }
     /// Sets the MIME type.
     pub fn mime(mut self, mime: impl Into<String>) -> Self {

@@ -36,18 +36,15 @@ mod de;
 mod endpoints;
 mod evals;
 mod meta;
-pub mod money;
 mod models;
+pub mod money;
 mod tasks;
 
-pub use chat::{
-    ChatCompletion, ChatCompletionChunk, ChatCompletionRequest, ChatMessage, Choice, Message,
-    Usage,
-};
+pub use chat::{ChatCompletion, ChatCompletionChunk, ChatCompletionRequest, ChatMessage, Choice, Message, Usage};
 pub use endpoints::{DeployEvent, DeployRequest, Endpoint, MetricKind};
 pub use evals::{
-    Document, EvalResult, EvalRun, EvalRunCreate, EvalRunSource, EvalSet, EvalSetCreate,
-    Frontier, FrontierModel, UploadDocument, WaitOptions,
+    Document, EvalResult, EvalRun, EvalRunCreate, EvalRunSource, EvalSet, EvalSetCreate, Frontier, FrontierModel,
+    UploadDocument, WaitOptions,
 };
 pub use meta::ResponseMeta;
 pub use models::{Model, ModelList};

@@ -1,0 +1,223 @@
+//! Client configuration: key, base URL, timeouts, retry budget, randomness.
+
+use crate::error::Error;
+use crate::rng::Rng;
+use std::fmt;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// The production API root.
+pub const DEFAULT_BASE_URL: &str = "https://api.pareta.ai";
+/// Default total timeout of a call (the platform client's `Timeout(60.0, connect=10.0)`).
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(60);
+/// Default connect timeout.
+pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+/// Default number of automatic retries (three attempts in all).
+pub const DEFAULT_MAX_RETRIES: u32 = 2;
+/// The `User-Agent` every request carries.
+pub const USER_AGENT: &str = concat!("pareta-rust/", env!("CARGO_PKG_VERSION"));
+
+/// A secret API key. It prints as `pareta_sk_…<redacted>` and cannot be read
+/// back as a string; only the request builder puts it in a header.
+///
+/// ```
+/// use pareta_core::ApiKey;
+/// let key = ApiKey::new("pareta_sk_live_secret");
+/// assert!(!format!("{key:?} {key}").contains("secret"));
+/// ```
+#[derive(Clone, PartialEq, Eq)]
+pub struct ApiKey(Arc<str>);
+
+impl ApiKey {
+    /// Wraps a key.
+    pub fn new(key: impl Into<String>) -> Self {
+        ApiKey(Arc::from(key.into()))
+    }
+    pub(crate) fn bearer(&self) -> String {
+        format!("Bearer {}", self.0)
+    }
+    fn is_empty(&self) -> bool {
+        self.0.trim().is_empty()
+    }
+}
+
+impl fmt::Debug for ApiKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("ApiKey(<redacted>)")
+    }
+}
+
+impl fmt::Display for ApiKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("<redacted>")
+    }
+}
+
+/// Everything a flow needs to build requests. Cheap to clone (shared).
+#[derive(Clone, Debug)]
+pub struct Config {
+    inner: Arc<Inner>,
+}
+
+#[derive(Debug)]
+struct Inner {
+    api_key: ApiKey,
+    base_url: String,
+    timeout: Duration,
+    connect_timeout: Duration,
+    max_retries: u32,
+    rng: Rng,
+}
+
+impl Config {
+    /// A builder with the defaults.
+    pub fn builder() -> ConfigBuilder {
+        ConfigBuilder::default()
+    }
+    pub(crate) fn api_key(&self) -> &ApiKey {
+        &self.inner.api_key
+    }
+    /// The API root, without a trailing slash.
+    pub fn base_url(&self) -> &str {
+        &self.inner.base_url
+    }
+    /// Total timeout of an ordinary call; also the idle timeout of streams.
+    pub fn timeout(&self) -> Duration {
+        self.inner.timeout
+    }
+    /// Connect timeout.
+    pub fn connect_timeout(&self) -> Duration {
+        self.inner.connect_timeout
+    }
+    /// Automatic retries per call.
+    pub fn max_retries(&self) -> u32 {
+        self.inner.max_retries
+    }
+    /// The client's random source.
+    pub fn rng(&self) -> &Rng {
+        &self.inner.rng
+    }
+}
+
+/// Builds a [`Config`]. Missing key and malformed URL are reported by
+/// [`build`](Self::build), before any request.
+///
+/// ```
+/// use pareta_core::Config;
+/// use std::time::Duration;
+/// let cfg = Config::builder()
+///     .api_key("pareta_sk_test")
+///     .base_url("http://127.0.0.1:8787//")
+///     .timeout(Duration::from_secs(5))
+///     .build()?;
+/// assert_eq!(cfg.base_url(), "http://127.0.0.1:8787");
+/// assert!(Config::builder().build().is_err()); // no key
+/// # Ok::<(), pareta_core::Error>(())
+/// ```
+#[derive(Clone, Debug, Default)]
+pub struct ConfigBuilder {
+    api_key: Option<ApiKey>,
+    base_url: Option<String>,
+    timeout: Option<Duration>,
+    connect_timeout: Option<Duration>,
+    max_retries: Option<u32>,
+    seed: Option<u64>,
+}
+
+impl ConfigBuilder {
+    /// A builder that reads `PARETA_API_KEY` and `PARETA_BASE_URL`. Values set
+    /// afterwards on the builder win over the environment.
+    pub fn from_env() -> Self {
+        let var = |name| std::env::var(name).ok().filter(|v: &String| !v.trim().is_empty());
+        ConfigBuilder {
+            api_key: var("PARETA_API_KEY").map(ApiKey::new),
+            base_url: var("PARETA_BASE_URL"),
+            ..Self::default()
+        }
+    }
+    /// The `pareta_sk_…` key.
+    pub fn api_key(mut self, key: impl Into<String>) -> Self {
+        self.api_key = Some(ApiKey::new(key));
+        self
+    }
+    /// The API root (default `https://api.pareta.ai`); trailing slashes are stripped.
+    pub fn base_url(mut self, url: impl Into<String>) -> Self {
+        self.base_url = Some(url.into());
+        self
+    }
+    /// Total timeout of an ordinary call, and idle timeout of a stream (default 60 s).
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = Some(timeout);
+        self
+    }
+    /// Connect timeout (default 10 s).
+    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
+        self.connect_timeout = Some(timeout);
+        self
+    }
+    /// Automatic retries on transient failures (default 2).
+    pub fn max_retries(mut self, n: u32) -> Self {
+        self.max_retries = Some(n);
+        self
+    }
+    /// Seeds the random source (jitter, idempotency keys), for reproducible tests.
+    pub fn rng_seed(mut self, seed: u64) -> Self {
+        self.seed = Some(seed);
+        self
+    }
+    /// Validates and builds.
+    pub fn build(self) -> Result<Config, Error> {
+        let api_key = self.api_key.filter(|k| !k.is_empty()).ok_or(Error::MissingApiKey)?;
+        let base_url = self.base_url.unwrap_or_else(|| DEFAULT_BASE_URL.to_owned());
+        let base_url = base_url.trim().trim_end_matches('/').to_owned();
+        let rest = base_url.strip_prefix("https://").or_else(|| base_url.strip_prefix("http://")).ok_or_else(|| {
+            Error::InvalidArgument(format!("base URL {base_url:?} must start with http:// or https://"))
+        })?;
+        if rest.is_empty() || rest.contains(['?', '#', ' ']) {
+            return Err(Error::InvalidArgument(format!("base URL {base_url:?} is not a valid API root")));
+        }
+        Ok(Config {
+            inner: Arc::new(Inner {
+                api_key,
+                base_url,
+                timeout: self.timeout.unwrap_or(DEFAULT_TIMEOUT),
+                connect_timeout: self.connect_timeout.unwrap_or(DEFAULT_CONNECT_TIMEOUT),
+                max_retries: self.max_retries.unwrap_or(DEFAULT_MAX_RETRIES),
+                rng: self.seed.map(Rng::seeded).unwrap_or_else(Rng::from_entropy),
+            }),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn missing_or_blank_key_is_an_error_before_any_request() {
+        assert!(matches!(Config::builder().build(), Err(Error::MissingApiKey)));
+        assert!(matches!(Config::builder().api_key("  ").build(), Err(Error::MissingApiKey)));
+        let msg = Config::builder().build().unwrap_err().to_string();
+        assert!(msg.contains("PARETA_API_KEY"), "{msg}");
+    }
+
+    #[test]
+    fn base_url_is_normalized_and_validated() {
+        let cfg = Config::builder().api_key("k").build().unwrap();
+        assert_eq!(cfg.base_url(), DEFAULT_BASE_URL);
+        assert_eq!(cfg.max_retries(), 2);
+        assert_eq!(cfg.timeout(), Duration::from_secs(60));
+        let cfg = Config::builder().api_key("k").base_url("https://x.test/api///").build().unwrap();
+        assert_eq!(cfg.base_url(), "https://x.test/api");
+        assert!(matches!(
+            Config::builder().api_key("k").base_url("api.pareta.ai").build(),
+            Err(Error::InvalidArgument(_))
+        ));
+    }
+
+    #[test]
+    fn debug_never_shows_the_key() {
+        let cfg = Config::builder().api_key("pareta_sk_supersecret").build().unwrap();
+        assert!(!format!("{cfg:?}").contains("supersecret"));
+    }
+}

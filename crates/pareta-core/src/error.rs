@@ -1,0 +1,488 @@
+//! The one error type of the SDK, and how responses map onto it.
+
+use crate::http::Response;
+use std::fmt;
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// Longest excerpt of a non-JSON error body kept in an error.
+pub const BODY_EXCERPT_LIMIT: usize = 512;
+
+/// Everything that can go wrong in a Pareta call.
+///
+/// ```
+/// use pareta_core::{ApiErrorKind, Error};
+/// fn handle(err: &Error) -> &'static str {
+///     match err {
+///         Error::Api(e) if e.kind() == ApiErrorKind::InsufficientCredits => "top up in the dashboard",
+///         Error::Api(e) if e.status() == 404 => "wrong id",
+///         e if e.is_timeout() => "raise the timeout or stream",
+///         _ => "report it with the request id",
+///     }
+/// }
+/// ```
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// No API key was given (argument or `PARETA_API_KEY`); nothing was sent.
+    #[error("missing API key: pass .api_key(..) or set PARETA_API_KEY (mint a pareta_sk_ key in the dashboard)")]
+    MissingApiKey,
+    /// A bad argument, caught before any request was sent.
+    #[error("invalid argument: {0}")]
+    InvalidArgument(String),
+    /// The server answered with a non-2xx status.
+    #[error(transparent)]
+    Api(Box<ApiError>),
+    /// No response: the connection failed or timed out (after retries).
+    #[error(transparent)]
+    Connection(Box<TransportError>),
+    /// A 2xx response whose body was not the JSON the route promises.
+    #[error(transparent)]
+    Decode(Box<DecodeError>),
+    /// The server sent an `{"error": …}` object inside a stream.
+    #[error("the server reported an error mid-stream: {message}")]
+    Stream {
+        /// The server's message.
+        message: String,
+        /// The whole error object, as JSON text.
+        raw: String,
+    },
+    /// The stream ended before its terminator (`[DONE]`, or the deploy's `complete`).
+    #[error("the stream ended before {expected}: the response was cut off")]
+    StreamTruncated {
+        /// What was still expected.
+        expected: &'static str,
+    },
+    /// The event stream itself was malformed (e.g. a line past the size limit).
+    #[error("malformed event stream: {0}")]
+    Protocol(String),
+    /// The deploy stream sent an `error` event.
+    #[error("deploy failed: {message}")]
+    Deploy {
+        /// The event's `data.message`.
+        message: String,
+    },
+    /// An eval run did not reach a terminal status within the wait's timeout. The
+    /// run keeps going server-side; retrieve it later by id.
+    #[error("eval run {run_id} did not finish within {}s (last status: {}); retrieve it later by id", waited.as_secs_f64(), last_status.as_deref().unwrap_or("unknown"))]
+    WaitTimeout {
+        /// The run id.
+        run_id: String,
+        /// The last status seen.
+        last_status: Option<String>,
+        /// How long the wait lasted.
+        waited: Duration,
+    },
+    /// A document upload failed after its first step.
+    #[error(transparent)]
+    Upload(Box<UploadError>),
+    /// A local file could not be read (before or while sending it).
+    #[error("could not read {}: {source}", path.display())]
+    File {
+        /// The file.
+        path: PathBuf,
+        /// The I/O error.
+        source: std::io::Error,
+    },
+    /// The SDK was driven against its contract (a driver bug).
+    #[error("SDK misuse: {0}")]
+    Misuse(&'static str),
+}
+
+impl Error {
+    /// The API error, for a non-2xx response.
+    pub fn api(&self) -> Option<&ApiError> {
+        match self {
+            Error::Api(e) => Some(e),
+            Error::Upload(u) => u.source.as_ref().and_then(|e| e.api()),
+            _ => None,
+        }
+    }
+    /// The HTTP status, when there was a response.
+    pub fn status(&self) -> Option<u16> {
+        match self {
+            Error::Upload(u) => u.status,
+            Error::Decode(d) => Some(d.status),
+            _ => self.api().map(ApiError::status),
+        }
+    }
+    /// The `x-request-id` of the response, when there was one.
+    pub fn request_id(&self) -> Option<&str> {
+        match self {
+            Error::Decode(d) => d.request_id.as_deref(),
+            _ => self.api().and_then(ApiError::request_id),
+        }
+    }
+    /// True when no response arrived (timeouts included).
+    pub fn is_connection(&self) -> bool {
+        matches!(self, Error::Connection(_))
+    }
+    /// True when a time limit was hit before a response (or between stream reads).
+    pub fn is_timeout(&self) -> bool {
+        matches!(self, Error::Connection(e) if e.kind == TransportErrorKind::Timeout)
+    }
+
+    pub(crate) fn decode(route: &'static str, resp: &Response<'_>, message: impl fmt::Display) -> Error {
+        Error::Decode(Box::new(DecodeError {
+            route,
+            status: resp.status,
+            message: message.to_string(),
+            request_id: resp.headers.header("x-request-id").map(str::to_owned),
+            body_excerpt: excerpt(resp.body),
+        }))
+    }
+}
+
+/// What kind of non-2xx answer an [`ApiError`] is (the spec's status table).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ApiErrorKind {
+    /// 400, 422: request validation failed.
+    BadRequest,
+    /// 401: the key is missing or invalid.
+    Authentication,
+    /// 402: the org is out of balance; top up in the dashboard.
+    InsufficientCredits,
+    /// 403: authenticated, not allowed.
+    PermissionDenied,
+    /// 404: no such endpoint, eval set, run or task.
+    NotFound,
+    /// 409: conflict (seed endpoint, transient lock).
+    Conflict,
+    /// 429: rate limited.
+    RateLimit,
+    /// 503: the endpoint is stopped, cold, or its provider is down.
+    EndpointNotReady,
+    /// Any other 5xx.
+    Server,
+    /// Any other status.
+    Other,
+}
+
+impl ApiErrorKind {
+    /// The kind for a status code.
+    pub fn from_status(status: u16) -> Self {
+        match status {
+            400 | 422 => ApiErrorKind::BadRequest,
+            401 => ApiErrorKind::Authentication,
+            402 => ApiErrorKind::InsufficientCredits,
+            403 => ApiErrorKind::PermissionDenied,
+            404 => ApiErrorKind::NotFound,
+            409 => ApiErrorKind::Conflict,
+            429 => ApiErrorKind::RateLimit,
+            503 => ApiErrorKind::EndpointNotReady,
+            500..=599 => ApiErrorKind::Server,
+            _ => ApiErrorKind::Other,
+        }
+    }
+}
+
+/// A non-2xx response: status, the server's `detail`, the request id.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ApiError {
+    kind: ApiErrorKind,
+    status: u16,
+    route: &'static str,
+    detail: Option<String>,
+    request_id: Option<String>,
+    body_excerpt: Option<String>,
+}
+
+impl ApiError {
+    /// Reads an error response: FastAPI's `{"detail": …}` (a string, or a list of
+    /// validation errors kept as JSON text), an OpenAI-style `{"error": {"message"}}`,
+    /// or, for a non-JSON body (an HTML 502 page), a bounded excerpt.
+    pub fn from_response(route: &'static str, resp: &Response<'_>) -> Self {
+        let parsed = serde_json::from_slice::<serde_json::Value>(resp.body).ok();
+        let detail = parsed.as_ref().and_then(|v| {
+            let d = v.get("detail").or_else(|| v.get("error").map(|e| e.get("message").unwrap_or(e)))?;
+            Some(match d {
+                serde_json::Value::String(s) => s.clone(),
+                other => other.to_string(),
+            })
+        });
+        let body_excerpt = if parsed.is_some() { None } else { excerpt(resp.body) };
+        ApiError {
+            kind: ApiErrorKind::from_status(resp.status),
+            status: resp.status,
+            route,
+            detail,
+            request_id: resp.headers.header("x-request-id").map(str::to_owned),
+            body_excerpt,
+        }
+    }
+    /// The kind, from the status.
+    pub fn kind(&self) -> ApiErrorKind {
+        self.kind
+    }
+    /// The HTTP status.
+    pub fn status(&self) -> u16 {
+        self.status
+    }
+    /// The route template that failed, e.g. `GET /v1/tasks/{id}`.
+    pub fn route(&self) -> &str {
+        self.route
+    }
+    /// The server's `detail` message.
+    pub fn detail(&self) -> Option<&str> {
+        self.detail.as_deref()
+    }
+    /// The `x-request-id` header: quote it in bug reports.
+    pub fn request_id(&self) -> Option<&str> {
+        self.request_id.as_deref()
+    }
+    /// The start of a body that was not JSON (bounded to 512 bytes).
+    pub fn body_excerpt(&self) -> Option<&str> {
+        self.body_excerpt.as_deref()
+    }
+}
+
+impl fmt::Display for ApiError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} returned {} {}", self.route, self.status, reason(self.status))?;
+        match (&self.detail, &self.body_excerpt) {
+            (Some(d), _) => write!(f, ": {d}")?,
+            (None, Some(b)) => write!(f, " with a non-JSON body: {b:?}")?,
+            (None, None) => {}
+        }
+        if let Some(id) = &self.request_id {
+            write!(f, " (request id {id})")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for ApiError {}
+
+/// A 2xx body that is not the JSON the route promises.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DecodeError {
+    route: &'static str,
+    status: u16,
+    message: String,
+    request_id: Option<String>,
+    body_excerpt: Option<String>,
+}
+
+impl DecodeError {
+    /// The route template.
+    pub fn route(&self) -> &str {
+        self.route
+    }
+    /// What did not parse.
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+    /// The start of the body.
+    pub fn body_excerpt(&self) -> Option<&str> {
+        self.body_excerpt.as_deref()
+    }
+}
+
+impl fmt::Display for DecodeError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "could not decode the {} response of {}: {}", self.status, self.route, self.message)?;
+        if let Some(b) = &self.body_excerpt {
+            write!(f, " (body starts {b:?})")?;
+        }
+        if let Some(id) = &self.request_id {
+            write!(f, " (request id {id})")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for DecodeError {}
+
+/// Why no response arrived.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum TransportErrorKind {
+    /// DNS, TCP or TLS failure while connecting.
+    Connect,
+    /// A time limit was hit.
+    Timeout,
+    /// The connection broke while sending or receiving.
+    Io,
+    /// Anything else the HTTP library reported (not retried).
+    Other,
+}
+
+/// A connection-level failure, described without the HTTP library's types.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TransportError {
+    /// What kind of failure.
+    pub kind: TransportErrorKind,
+    /// The HTTP library's description.
+    pub message: String,
+}
+
+impl TransportError {
+    /// A failure of `kind` with a description.
+    pub fn new(kind: TransportErrorKind, message: impl Into<String>) -> Self {
+        TransportError { kind, message: message.into() }
+    }
+}
+
+impl fmt::Display for TransportError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.kind {
+            TransportErrorKind::Connect => write!(f, "could not connect to the Pareta API: {}", self.message),
+            TransportErrorKind::Timeout => write!(f, "the request timed out: {}", self.message),
+            TransportErrorKind::Io => write!(f, "the connection failed: {}", self.message),
+            TransportErrorKind::Other => write!(f, "the HTTP request failed: {}", self.message),
+        }
+    }
+}
+
+impl std::error::Error for TransportError {}
+
+impl From<TransportError> for Error {
+    fn from(e: TransportError) -> Self {
+        Error::Connection(Box::new(e))
+    }
+}
+
+/// Which step of the large-document upload failed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum UploadStep {
+    /// 1: `POST /v1/eval-sets/{id}/blob-upload-url`.
+    RequestUrl,
+    /// 2: `PUT` of the bytes to the signed storage URL.
+    Put,
+    /// 3: `POST /v1/eval-sets/{id}/blob-upload-complete`.
+    Complete,
+}
+
+impl fmt::Display for UploadStep {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            UploadStep::RequestUrl => "step 1 of 3 (requesting the signed upload URL)",
+            UploadStep::Put => "step 2 of 3 (PUT to the signed storage URL)",
+            UploadStep::Complete => "step 3 of 3 (confirming the upload)",
+        })
+    }
+}
+
+/// A failed signed-URL document upload: which step, and what the server answered.
+#[derive(Debug)]
+pub struct UploadError {
+    /// The failed step.
+    pub step: UploadStep,
+    /// The status, when a response arrived.
+    pub status: Option<u16>,
+    /// What the server answered (detail or body excerpt), or the failure.
+    pub detail: String,
+    /// The underlying error, when there is one.
+    pub source: Option<Error>,
+}
+
+impl fmt::Display for UploadError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "document upload failed at {}", self.step)?;
+        if let Some(s) = self.status {
+            write!(f, ": status {s}")?;
+        }
+        write!(f, ": {}", self.detail)
+    }
+}
+
+impl std::error::Error for UploadError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.source.as_ref().map(|e| e as _)
+    }
+}
+
+fn excerpt(body: &[u8]) -> Option<String> {
+    if body.is_empty() {
+        return None;
+    }
+    let cut = &body[..body.len().min(BODY_EXCERPT_LIMIT)];
+    let mut s = String::from_utf8_lossy(cut).trim().to_owned();
+    if body.len() > BODY_EXCERPT_LIMIT {
+        s.push('…');
+    }
+    Some(s)
+}
+
+fn reason(status: u16) -> &'static str {
+    match status {
+        400 => "Bad Request",
+        401 => "Unauthorized",
+        402 => "Payment Required",
+        403 => "Forbidden",
+        404 => "Not Found",
+        408 => "Request Timeout",
+        409 => "Conflict",
+        422 => "Unprocessable Entity",
+        429 => "Too Many Requests",
+        500 => "Internal Server Error",
+        502 => "Bad Gateway",
+        503 => "Service Unavailable",
+        504 => "Gateway Timeout",
+        _ => "",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn resp<'a>(status: u16, headers: &'a Vec<(&'a str, &'a str)>, body: &'a [u8]) -> Response<'a> {
+        Response { status, headers, body }
+    }
+
+    #[test]
+    fn statuses_map_to_the_spec_table() {
+        use ApiErrorKind::*;
+        let table = [
+            (400, BadRequest),
+            (422, BadRequest),
+            (401, Authentication),
+            (402, InsufficientCredits),
+            (403, PermissionDenied),
+            (404, NotFound),
+            (409, Conflict),
+            (429, RateLimit),
+            (503, EndpointNotReady),
+            (500, Server),
+            (502, Server),
+            (504, Server),
+            (418, Other),
+        ];
+        for (status, kind) in table {
+            assert_eq!(ApiErrorKind::from_status(status), kind, "{status}");
+        }
+    }
+
+    #[test]
+    fn display_is_a_sentence_with_status_detail_and_request_id() {
+        let h = vec![("x-request-id", "req_9")];
+        let e = ApiError::from_response("GET /v1/tasks/{id}", &resp(404, &h, br#"{"detail":"no task 'x'"}"#));
+        assert_eq!(e.to_string(), "GET /v1/tasks/{id} returned 404 Not Found: no task 'x' (request id req_9)");
+        assert_eq!(
+            (e.kind(), e.detail(), e.request_id()),
+            (ApiErrorKind::NotFound, Some("no task 'x'"), Some("req_9"))
+        );
+    }
+
+    #[test]
+    fn html_bodies_become_a_bounded_excerpt() {
+        let html = format!("<html><body>{}</body></html>", "Bad gateway ".repeat(200));
+        let e = ApiError::from_response("GET /v1/models", &resp(502, &vec![], html.as_bytes()));
+        assert_eq!(e.detail(), None);
+        let ex = e.body_excerpt().unwrap();
+        assert!(ex.starts_with("<html>") && ex.chars().count() <= BODY_EXCERPT_LIMIT + 1);
+        assert!(e.to_string().contains("502 Bad Gateway with a non-JSON body"));
+    }
+
+    #[test]
+    fn validation_detail_lists_are_kept_as_json() {
+        let e = ApiError::from_response(
+            "POST /v1/tasks/match",
+            &resp(422, &vec![], br#"{"detail":[{"loc":["body","query"],"msg":"field required"}]}"#),
+        );
+        assert!(e.detail().unwrap().contains("field required"));
+    }
+}

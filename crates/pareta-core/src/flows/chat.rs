@@ -1,0 +1,53 @@
+//! `chat.completions.create` and `create_stream`.
+
+use super::{Call, decode_record};
+use crate::call::{RequestSpec, meta};
+use crate::config::Config;
+use crate::error::Error;
+use crate::http::Method;
+use crate::stream::ChatStreamDecoder;
+use pareta_types::{ChatCompletion, ChatCompletionRequest};
+
+const CREATE: &str = "POST /v1/chat/completions";
+
+fn validate(req: &ChatCompletionRequest) -> Result<(), Error> {
+    if req.model.trim().is_empty() {
+        return Err(Error::InvalidArgument("chat completion `model` must not be empty (pass an endpoint id)".into()));
+    }
+    if req.messages.is_empty() {
+        return Err(Error::InvalidArgument("chat completion `messages` must not be empty".into()));
+    }
+    Ok(())
+}
+
+fn body(req: &ChatCompletionRequest, stream: bool) -> ChatCompletionRequest {
+    let mut body = req.clone();
+    body.extra.remove("stream");
+    body.stream = stream.then_some(true);
+    body
+}
+
+/// `POST /v1/chat/completions`: one completion. Sends no `stream` key, whatever
+/// the request's `stream` field says.
+pub fn create(cfg: &Config, req: &ChatCompletionRequest) -> Call<ChatCompletion> {
+    if let Err(e) = validate(req) {
+        return Call::failed(e);
+    }
+    let request =
+        RequestSpec::new(cfg, Method::Post, CREATE, "/v1/chat/completions").json(&body(req, false)).build(cfg);
+    Call::new(cfg, request, decode_record!(CREATE, ChatCompletion))
+}
+
+/// `POST /v1/chat/completions` with `"stream": true`. The value is the stream
+/// decoder, returned once the response headers arrive with a 2xx status; any
+/// other status is an error (retried like any call) before a single item.
+pub fn create_stream(cfg: &Config, req: &ChatCompletionRequest) -> Call<ChatStreamDecoder> {
+    if let Err(e) = validate(req) {
+        return Call::failed(e);
+    }
+    let request = RequestSpec::new(cfg, Method::Post, CREATE, "/v1/chat/completions")
+        .json(&body(req, true))
+        .streaming()
+        .build(cfg);
+    Call::new(cfg, request, Box::new(|resp| Ok(ChatStreamDecoder::new(meta(resp)))))
+}

@@ -1,0 +1,132 @@
+//! Every SDK operation as a [`Flow`](crate::Flow), grouped by namespace.
+//!
+//! Most operations are one [`Call`]: build the request, retry transient failures,
+//! decode the answer. Four are multi-step state machines:
+//!
+//! ```text
+//! runs::create   [create set]? → [look up set's task]? → [frontier roster]? → start run → [wait]?
+//! runs::wait     GET run → terminal? done : sleep(poll_interval) → GET run … → deadline? WaitTimeout
+//! upload         size < 5 MiB: attach-blob
+//!                else: blob-upload-url → PUT signed URL (no Authorization) → blob-upload-complete
+//! deploy / chat  one streaming Call; its value is a stream decoder the driver feeds
+//! ```
+//!
+//! Bad arguments are caught when the flow is built: its first `poll` is
+//! `Done(Err(Error::InvalidArgument))` and nothing is sent.
+
+pub mod chat;
+pub mod endpoints;
+pub mod evals;
+pub mod models;
+pub mod runs;
+pub mod tasks;
+pub mod upload;
+
+#[cfg(test)]
+pub(crate) mod script;
+
+pub use crate::call::Call;
+use crate::call::RequestSpec;
+use crate::config::Config;
+use crate::encode;
+use crate::error::Error;
+use crate::http::{Method, Response};
+
+use serde_json::value::RawValue;
+use std::collections::HashMap;
+
+fn body_str<'a>(route: &'static str, resp: &Response<'a>) -> Result<&'a str, Error> {
+    std::str::from_utf8(resp.body).map_err(|e| Error::decode(route, resp, format!("the body is not UTF-8 ({e})")))
+}
+
+/// The body, or `{}` for an empty 2xx body (the platform's rule).
+fn json_text<'a>(route: &'static str, resp: &Response<'a>) -> Result<&'a str, Error> {
+    let s = body_str(route, resp)?;
+    Ok(if s.trim().is_empty() { "{}" } else { s })
+}
+
+/// Decodes a whole body as a record `T`.
+macro_rules! decode_record {
+    ($route:expr, $ty:ty) => {
+        Box::new(move |resp: &crate::http::Response<'_>| {
+            let text = crate::flows::json_text($route, resp)?;
+            <$ty>::from_json(text)
+                .map(|r| r.with_meta(crate::call::meta(resp)))
+                .map_err(|e| crate::error::Error::decode($route, resp, e))
+        })
+    };
+}
+pub(crate) use decode_record;
+
+/// The raw JSON of one field of an object body.
+fn field<'a>(route: &'static str, resp: &Response<'a>, key: &str) -> Result<&'a RawValue, Error> {
+    let text = json_text(route, resp)?;
+    let mut map: HashMap<&str, &RawValue> = serde_json::from_str(text)
+        .map_err(|e| Error::decode(route, resp, format!("expected a JSON object with `{key}`: {e}")))?;
+    map.remove(key).ok_or_else(|| Error::decode(route, resp, format!("the JSON object has no `{key}` field")))
+}
+
+/// Decodes a list of records from `text` (a JSON array), keeping each element's text.
+fn records<T>(
+    route: &'static str,
+    resp: &Response<'_>,
+    text: &str,
+    parse: fn(&str) -> Result<T, serde_json::Error>,
+) -> Result<Vec<T>, Error> {
+    let items: Vec<&RawValue> =
+        serde_json::from_str(text).map_err(|e| Error::decode(route, resp, format!("expected a JSON array: {e}")))?;
+    items.into_iter().map(|raw| parse(raw.get()).map_err(|e| Error::decode(route, resp, e))).collect()
+}
+
+/// Attaches response metadata to each record of a list.
+macro_rules! with_meta_all {
+    ($items:expr, $resp:expr) => {{
+        let m = crate::call::meta($resp);
+        $items.into_iter().map(|r| r.with_meta(m.clone())).collect::<Vec<_>>()
+    }};
+}
+pub(crate) use with_meta_all;
+
+/// The whole body as a JSON value (`{}` when empty).
+fn decode_value(route: &'static str) -> crate::call::Decode<serde_json::Value> {
+    Box::new(move |resp| {
+        let text = json_text(route, resp)?;
+        serde_json::from_str(text).map_err(|e| Error::decode(route, resp, e))
+    })
+}
+
+/// A call whose answer is ignored (DELETE).
+fn decode_unit() -> crate::call::Decode<()> {
+    Box::new(|_| Ok(()))
+}
+
+/// Rejects an empty id before it can turn `/v1/tasks/{id}` into `/v1/tasks/`.
+fn check_id(what: &str, id: &str) -> Result<String, Error> {
+    if id.trim().is_empty() {
+        return Err(Error::InvalidArgument(format!("{what} must not be empty")));
+    }
+    Ok(encode::path_segment(id))
+}
+
+/// A GET of `path` decoding `T`; fails early when `id` is empty.
+fn get<T>(cfg: &Config, route: &'static str, path: Result<String, Error>, decode: crate::call::Decode<T>) -> Call<T> {
+    match path {
+        Ok(path) => Call::new(cfg, RequestSpec::new(cfg, Method::Get, route, &path).build(cfg), decode),
+        Err(e) => Call::failed(e),
+    }
+}
+
+/// Passes a sub-call's `Send`/`Sleep`/error through; gives its value on success.
+#[allow(clippy::result_large_err)] // the `Err` is the flow's next output, moved once
+pub(crate) fn step<T, V>(call: &mut Call<T>, now: std::time::Instant) -> Result<T, crate::http::Output<V>> {
+    use crate::http::{Flow, Output};
+    match call.poll(now) {
+        Output::Send(r) => Err(Output::Send(r)),
+        Output::Sleep(d) => Err(Output::Sleep(d)),
+        Output::Done(Ok(v)) => Ok(v),
+        Output::Done(Err(e)) => Err(Output::Done(Err(e))),
+    }
+}
+
+#[cfg(test)]
+mod tests;

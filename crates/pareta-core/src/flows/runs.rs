@@ -1,0 +1,313 @@
+//! `evals.runs`: create (on a set or inline, resolving frontier keywords), retrieve,
+//! and wait (poll until terminal or the deadline).
+
+use super::evals::{create_set, frontier_models, retrieve_set, validate_rows};
+use super::{Call, check_id, decode_record, get, step};
+use crate::call::RequestSpec;
+use crate::config::Config;
+use crate::error::Error;
+use crate::http::{Flow, Input, Method, Output};
+use pareta_types::{
+    EvalRun, EvalRunCreate, EvalRunSource, EvalSet, EvalSetCreate, Frontier, FrontierModel, WaitOptions,
+};
+use std::fmt;
+use std::time::{Duration, Instant};
+
+const CREATE: &str = "POST /v1/eval-runs";
+const RETRIEVE: &str = "GET /v1/eval-runs/{id}";
+
+/// `GET /v1/eval-runs/{id}`: the run and its results.
+pub fn retrieve(cfg: &Config, id: &str) -> Call<EvalRun> {
+    let path = check_id("run id", id).map(|id| format!("/v1/eval-runs/{id}"));
+    get(cfg, RETRIEVE, path, decode_record!(RETRIEVE, EvalRun))
+}
+
+#[allow(clippy::large_enum_variant)] // one per call, never in a hot collection
+enum WaitState {
+    Get(Call<EvalRun>),
+    Pause { until: Instant },
+    Finished,
+}
+
+/// Polls a run until it is terminal, or fails with [`Error::WaitTimeout`] once the
+/// deadline passes (measured from the first poll).
+pub struct WaitRun {
+    cfg: Config,
+    run_id: String,
+    options: WaitOptions,
+    started: Option<Instant>,
+    last_status: Option<String>,
+    polls: u32,
+    state: WaitState,
+}
+
+impl fmt::Debug for WaitRun {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "WaitRun<{} polls={}>", self.run_id, self.polls)
+    }
+}
+
+/// Waits for run `id` (the `runs.wait` operation).
+pub fn wait(cfg: &Config, id: &str, options: WaitOptions) -> WaitRun {
+    let state = match check_id("run id", id) {
+        Ok(_) => WaitState::Get(retrieve(cfg, id)),
+        Err(e) => WaitState::Get(Call::failed(e)),
+    };
+    WaitRun { cfg: cfg.clone(), run_id: id.to_owned(), options, started: None, last_status: None, polls: 0, state }
+}
+
+impl Flow for WaitRun {
+    type Value = EvalRun;
+
+    fn poll(&mut self, now: Instant) -> Output<EvalRun> {
+        let started = *self.started.get_or_insert(now);
+        let deadline = started + self.options.timeout;
+        loop {
+            match &mut self.state {
+                WaitState::Get(call) => match step(call, now) {
+                    Err(out) => {
+                        if matches!(out, Output::Done(_)) {
+                            self.state = WaitState::Finished;
+                        }
+                        return out;
+                    }
+                    Ok(run) if run.is_terminal() => {
+                        self.state = WaitState::Finished;
+                        return Output::Done(Ok(run));
+                    }
+                    Ok(run) => {
+                        self.polls += 1;
+                        self.last_status = run.status.clone();
+                        if now >= deadline {
+                            self.state = WaitState::Finished;
+                            return Output::Done(Err(Error::WaitTimeout {
+                                run_id: self.run_id.clone(),
+                                last_status: self.last_status.clone(),
+                                waited: now - started,
+                            }));
+                        }
+                        let until = (now + self.options.poll_interval).min(deadline);
+                        self.state = WaitState::Pause { until };
+                    }
+                },
+                WaitState::Pause { until } if now < *until => return Output::Sleep(*until - now),
+                WaitState::Pause { .. } => self.state = WaitState::Get(retrieve(&self.cfg, &self.run_id)),
+                WaitState::Finished => return Output::Done(Err(Error::Misuse("poll was called after Done"))),
+            }
+        }
+    }
+
+    fn handle(&mut self, now: Instant, input: Input<'_>) {
+        if let WaitState::Get(call) = &mut self.state {
+            call.handle(now, input);
+        }
+    }
+}
+
+#[allow(clippy::large_enum_variant)] // one per call, never in a hot collection
+enum CreateState {
+    CreateSet(Call<EvalSet>),
+    LookupTask { set_id: String, call: Call<EvalSet> },
+    Roster { set_id: String, call: Call<Vec<FrontierModel>> },
+    Start(Call<EvalRun>),
+    Wait(WaitRun),
+    Finished,
+}
+
+/// Starts a run (the `runs.create` operation): the multi-step flow drawn in
+/// [`flows`](crate::flows).
+pub struct CreateRun {
+    cfg: Config,
+    models: Vec<String>,
+    frontier: Frontier,
+    task: Option<String>,
+    wait: Option<WaitOptions>,
+    state: CreateState,
+}
+
+impl fmt::Debug for CreateRun {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let phase = match &self.state {
+            CreateState::CreateSet(_) => "CreateSet",
+            CreateState::LookupTask { .. } => "LookupTask",
+            CreateState::Roster { .. } => "Roster",
+            CreateState::Start(_) => "Start",
+            CreateState::Wait(_) => "Wait",
+            CreateState::Finished => "Finished",
+        };
+        write!(f, "CreateRun<{phase}>")
+    }
+}
+
+fn validate(req: &EvalRunCreate) -> Result<(), Error> {
+    if req.models.iter().any(|m| m.trim().is_empty()) {
+        return Err(Error::InvalidArgument("model ids must not be empty".into()));
+    }
+    let no_frontier = match &req.frontier {
+        Frontier::None => true,
+        Frontier::Ids(ids) => {
+            if ids.iter().any(|m| m.trim().is_empty()) {
+                return Err(Error::InvalidArgument("frontier ids must not be empty".into()));
+            }
+            ids.is_empty()
+        }
+        _ => false,
+    };
+    if req.models.is_empty() && no_frontier {
+        return Err(Error::InvalidArgument(
+            "an eval run needs at least one model: `models` is empty and no frontier ids were given".into(),
+        ));
+    }
+    match &req.source {
+        EvalRunSource::Set { eval_set_id, .. } if eval_set_id.trim().is_empty() => {
+            Err(Error::InvalidArgument("eval set id must not be empty".into()))
+        }
+        EvalRunSource::Inline { task, .. } if task.trim().is_empty() => {
+            Err(Error::InvalidArgument("eval run `task` must not be empty".into()))
+        }
+        EvalRunSource::Inline { rows, .. } => validate_rows(rows),
+        _ => Ok(()),
+    }
+}
+
+/// Creates a run (the `runs.create` operation).
+pub fn create(cfg: &Config, req: &EvalRunCreate) -> CreateRun {
+    let mut flow = CreateRun {
+        cfg: cfg.clone(),
+        models: req.models.clone(),
+        frontier: req.frontier.clone(),
+        task: None,
+        wait: req.wait,
+        state: CreateState::Finished,
+    };
+    if let Err(e) = validate(req) {
+        flow.state = CreateState::Start(Call::failed(e));
+        return flow;
+    }
+    flow.state = match &req.source {
+        EvalRunSource::Inline { task, rows } => {
+            flow.task = Some(task.clone());
+            let set = EvalSetCreate { task: task.clone(), rows: rows.clone(), name: req.name.clone() };
+            CreateState::CreateSet(create_set(cfg, &set))
+        }
+        EvalRunSource::Set { eval_set_id, task } => {
+            flow.task = task.clone();
+            flow.after_set(eval_set_id.clone())
+        }
+    };
+    flow
+}
+
+impl CreateRun {
+    /// The state once the set id is known: resolve the roster if a keyword needs it.
+    fn after_set(&mut self, set_id: String) -> CreateState {
+        if !matches!(self.frontier, Frontier::All | Frontier::Benchmarked) {
+            return self.start(set_id, Vec::new());
+        }
+        match &self.task {
+            Some(task) => CreateState::Roster { call: frontier_models(&self.cfg, Some(task)), set_id },
+            None => CreateState::LookupTask { call: retrieve_set(&self.cfg, &set_id), set_id },
+        }
+    }
+
+    fn start(&mut self, set_id: String, roster: Vec<String>) -> CreateState {
+        let mut ids = self.models.clone();
+        match &self.frontier {
+            Frontier::Ids(given) => ids.extend(given.iter().cloned()),
+            _ => ids.extend(roster),
+        }
+        if ids.is_empty() {
+            return CreateState::Start(Call::failed(Error::InvalidArgument(
+                "an eval run needs at least one model: `models` is empty and the frontier roster resolved to no ids"
+                    .into(),
+            )));
+        }
+        let body = serde_json::json!({ "eval_set_id": set_id, "candidate_model_ids": ids });
+        let request = RequestSpec::new(&self.cfg, Method::Post, CREATE, "/v1/eval-runs").json(&body).build(&self.cfg);
+        CreateState::Start(Call::new(&self.cfg, request, decode_record!(CREATE, EvalRun)))
+    }
+}
+
+impl Flow for CreateRun {
+    type Value = EvalRun;
+
+    fn poll(&mut self, now: Instant) -> Output<EvalRun> {
+        loop {
+            let state = std::mem::replace(&mut self.state, CreateState::Finished);
+            self.state = match state {
+                CreateState::CreateSet(mut call) => match step(&mut call, now) {
+                    Ok(set) => match set.id {
+                        Some(id) => self.after_set(id),
+                        None => return Output::Done(Err(Error::Protocol("the created eval set has no id".into()))),
+                    },
+                    Err(out) => {
+                        self.state = CreateState::CreateSet(call);
+                        return out;
+                    }
+                },
+                CreateState::LookupTask { set_id, mut call } => match step(&mut call, now) {
+                    Ok(set) => match set.task_id {
+                        Some(task) => {
+                            self.task = Some(task.clone());
+                            CreateState::Roster { call: frontier_models(&self.cfg, Some(&task)), set_id }
+                        }
+                        None => {
+                            return Output::Done(Err(Error::InvalidArgument(format!(
+                                "cannot resolve the frontier keyword: eval set {set_id} has no task; pass the task or explicit frontier ids"
+                            ))));
+                        }
+                    },
+                    Err(out) => {
+                        self.state = CreateState::LookupTask { set_id, call };
+                        return out;
+                    }
+                },
+                CreateState::Roster { set_id, mut call } => match step(&mut call, now) {
+                    Ok(roster) => {
+                        let benchmarked_only = self.frontier == Frontier::Benchmarked;
+                        let ids = roster
+                            .into_iter()
+                            .filter(|m| !benchmarked_only || m.benchmarked)
+                            .filter_map(|m| m.id)
+                            .collect();
+                        self.start(set_id, ids)
+                    }
+                    Err(out) => {
+                        self.state = CreateState::Roster { set_id, call };
+                        return out;
+                    }
+                },
+                CreateState::Start(mut call) => match step(&mut call, now) {
+                    Ok(run) => match (self.wait, run.id.clone()) {
+                        (Some(options), Some(id)) => CreateState::Wait(wait(&self.cfg, &id, options)),
+                        _ => return Output::Done(Ok(run)),
+                    },
+                    Err(out) => {
+                        self.state = CreateState::Start(call);
+                        return out;
+                    }
+                },
+                CreateState::Wait(mut w) => {
+                    let out = w.poll(now);
+                    self.state = CreateState::Wait(w);
+                    return out;
+                }
+                CreateState::Finished => return Output::Done(Err(Error::Misuse("poll was called after Done"))),
+            };
+        }
+    }
+
+    fn handle(&mut self, now: Instant, input: Input<'_>) {
+        match &mut self.state {
+            CreateState::CreateSet(c) => c.handle(now, input),
+            CreateState::LookupTask { call, .. } => call.handle(now, input),
+            CreateState::Roster { call, .. } => call.handle(now, input),
+            CreateState::Start(c) => c.handle(now, input),
+            CreateState::Wait(w) => w.handle(now, input),
+            CreateState::Finished => debug_assert!(false, "handle after Done"),
+        }
+    }
+}
+
+/// The default poll interval of a wait.
+pub const DEFAULT_POLL_INTERVAL: Duration = Duration::from_secs(3);

@@ -1,0 +1,254 @@
+//! `evals.sets.upload_document`: inline under 5 MiB, else the three-step
+//! signed-URL handshake whose `PUT` goes to storage without the API key.
+
+use super::{Call, check_id, decode_value, field, step};
+use crate::call::RequestSpec;
+use crate::config::{Config, USER_AGENT};
+use crate::error::{Error, UploadError, UploadStep};
+use crate::http::{Body, BodyPart, Flow, HttpRequest, Input, Method, Output, Timeouts};
+use crate::mime;
+use crate::multipart::Multipart;
+use pareta_types::{Document, UploadDocument};
+use serde_json::Value;
+use std::fmt;
+use std::time::Instant;
+
+/// Documents smaller than this go inline through `attach-blob`.
+pub const INLINE_LIMIT: u64 = 5 * 1024 * 1024;
+
+const ATTACH: &str = "POST /v1/eval-sets/{id}/attach-blob";
+const URL: &str = "POST /v1/eval-sets/{id}/blob-upload-url";
+const PUT: &str = "PUT <signed storage URL>";
+const COMPLETE: &str = "POST /v1/eval-sets/{id}/blob-upload-complete";
+
+struct Signed {
+    upload_url: String,
+    storage_uri: String,
+}
+
+#[allow(clippy::large_enum_variant)] // one per call, never in a hot collection
+enum State {
+    Inline(Call<Value>),
+    RequestUrl(Call<Signed>),
+    Put { storage_uri: String, call: Call<()> },
+    Complete(Call<Value>),
+    Finished,
+}
+
+/// The upload flow. Its value is the JSON of the last request.
+pub struct Upload {
+    cfg: Config,
+    set_path: String,
+    idx: u64,
+    field_name: String,
+    mime: String,
+    body: BodyPart,
+    state: State,
+}
+
+impl fmt::Debug for Upload {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let phase = match self.state {
+            State::Inline(_) => "Inline",
+            State::RequestUrl(_) => "RequestUrl",
+            State::Put { .. } => "Put",
+            State::Complete(_) => "Complete",
+            State::Finished => "Finished",
+        };
+        write!(f, "Upload<{phase} {} bytes>", self.body.len())
+    }
+}
+
+/// The MIME of an upload: the caller's, else guessed from the name, else octet-stream.
+pub fn mime_for(req: &UploadDocument) -> String {
+    req.mime.clone().unwrap_or_else(|| {
+        match &req.document {
+            Document::Path(_) => mime::guess(&req.document.file_name()),
+            _ => None,
+        }
+        .unwrap_or(mime::OCTET_STREAM)
+        .to_owned()
+    })
+}
+
+/// Uploads `req.document`, whose size the driver measured (`size`; for bytes, their length).
+pub fn upload_document(cfg: &Config, req: &UploadDocument, size: u64) -> Upload {
+    let body = match &req.document {
+        Document::Path(p) => BodyPart::File { path: p.clone(), len: size },
+        Document::Bytes(b) => BodyPart::Bytes(b.clone()),
+    };
+    let mut flow = Upload {
+        cfg: cfg.clone(),
+        set_path: String::new(),
+        idx: req.idx,
+        field_name: req.field_name.clone(),
+        mime: mime_for(req),
+        body,
+        state: State::Finished,
+    };
+    let set = match check_id("eval set id", &req.eval_set_id) {
+        Ok(s) => s,
+        Err(e) => {
+            flow.state = State::Inline(Call::failed(e));
+            return flow;
+        }
+    };
+    if req.field_name.trim().is_empty() {
+        flow.state =
+            State::Inline(Call::failed(Error::InvalidArgument("upload `field_name` must not be empty".into())));
+        return flow;
+    }
+    flow.set_path = format!("/v1/eval-sets/{set}");
+    flow.state = if size < INLINE_LIMIT { flow.inline(&req.document.file_name()) } else { flow.request_url(size) };
+    flow
+}
+
+impl Upload {
+    fn inline(&self, file_name: &str) -> State {
+        let mut form =
+            Multipart::new(format!("pareta-{:016x}{:016x}", self.cfg.rng().next_u64(), self.cfg.rng().next_u64()));
+        form.text("idx", &self.idx.to_string());
+        form.text("field_name", &self.field_name);
+        form.text("mime", &self.mime);
+        match &self.body {
+            BodyPart::Bytes(b) => form.file_bytes("file", file_name, &self.mime, b.clone()),
+            BodyPart::File { path, len } => form.file_path("file", file_name, &self.mime, path.clone(), *len),
+        }
+        let ct = form.content_type();
+        let path = format!("{}/attach-blob", self.set_path);
+        let request = RequestSpec::new(&self.cfg, Method::Post, ATTACH, &path).body(form.finish(), ct).build(&self.cfg);
+        State::Inline(Call::new(&self.cfg, request, decode_value(ATTACH)))
+    }
+
+    fn request_url(&self, size: u64) -> State {
+        let body =
+            serde_json::json!({"idx": self.idx, "field_name": self.field_name, "mime": self.mime, "file_size": size});
+        let path = format!("{}/blob-upload-url", self.set_path);
+        let request = RequestSpec::new(&self.cfg, Method::Post, URL, &path).json(&body).build(&self.cfg);
+        State::RequestUrl(Call::new(
+            &self.cfg,
+            request,
+            Box::new(|resp| {
+                let text = |key| -> Result<String, Error> {
+                    let raw = field(URL, resp, key)?;
+                    serde_json::from_str::<String>(raw.get())
+                        .map_err(|e| Error::decode(URL, resp, format!("`{key}`: {e}")))
+                };
+                Ok(Signed { upload_url: text("upload_url")?, storage_uri: text("storage_uri")? })
+            }),
+        ))
+    }
+
+    /// The storage PUT: only the content type and user agent, never the API key.
+    fn put(&self, upload_url: String) -> Call<()> {
+        let request = HttpRequest {
+            method: Method::Put,
+            url: upload_url,
+            headers: vec![("content-type", self.mime.clone()), ("user-agent", USER_AGENT.to_owned())],
+            body: Body::from_parts(vec![self.body.clone()]),
+            streaming: false,
+            timeouts: Timeouts { connect: self.cfg.connect_timeout(), total: None, idle: Some(self.cfg.timeout()) },
+            route: PUT,
+        };
+        Call::once(
+            request,
+            Box::new(|resp| match resp.status {
+                200 | 201 => Ok(()),
+                s => Err(upload_error(
+                    UploadStep::Put,
+                    Some(s),
+                    format!("storage answered {s}, expected 200 or 201"),
+                    None,
+                )),
+            }),
+        )
+    }
+
+    fn complete(&self, storage_uri: &str) -> State {
+        let body = serde_json::json!({"idx": self.idx, "field_name": self.field_name, "storage_uri": storage_uri, "mime": self.mime});
+        let path = format!("{}/blob-upload-complete", self.set_path);
+        let request = RequestSpec::new(&self.cfg, Method::Post, COMPLETE, &path).json(&body).build(&self.cfg);
+        State::Complete(Call::new(&self.cfg, request, decode_value(COMPLETE)))
+    }
+}
+
+fn upload_error(step: UploadStep, status: Option<u16>, detail: String, source: Option<Error>) -> Error {
+    Error::Upload(Box::new(UploadError { step, status, detail, source }))
+}
+
+/// Wraps a failure of step 2 or 3 so it says which step failed and what the server said.
+fn at_step(step: UploadStep, e: Error) -> Error {
+    match e {
+        Error::Upload(_) => e,
+        e => {
+            let status = e.status();
+            let detail = match e.api() {
+                Some(api) => api.detail().or(api.body_excerpt()).unwrap_or("no detail").to_owned(),
+                None => e.to_string(),
+            };
+            upload_error(step, status, detail, Some(e))
+        }
+    }
+}
+
+impl Flow for Upload {
+    type Value = Value;
+
+    fn poll(&mut self, now: Instant) -> Output<Value> {
+        loop {
+            let state = std::mem::replace(&mut self.state, State::Finished);
+            self.state = match state {
+                State::Inline(mut call) => {
+                    let out = call.poll(now);
+                    self.state = State::Inline(call);
+                    return out;
+                }
+                State::RequestUrl(mut call) => match step(&mut call, now) {
+                    Ok(signed) => {
+                        if !(signed.upload_url.starts_with("https://") || signed.upload_url.starts_with("http://")) {
+                            return Output::Done(Err(upload_error(
+                                UploadStep::RequestUrl,
+                                None,
+                                format!(
+                                    "the server returned an upload URL that is not http(s): {:?}",
+                                    signed.upload_url
+                                ),
+                                None,
+                            )));
+                        }
+                        State::Put { call: self.put(signed.upload_url), storage_uri: signed.storage_uri }
+                    }
+                    Err(out) => {
+                        self.state = State::RequestUrl(call);
+                        return out;
+                    }
+                },
+                State::Put { storage_uri, mut call } => match step(&mut call, now) {
+                    Ok(()) => self.complete(&storage_uri),
+                    Err(Output::Done(Err(e))) => return Output::Done(Err(at_step(UploadStep::Put, e))),
+                    Err(out) => {
+                        self.state = State::Put { storage_uri, call };
+                        return out;
+                    }
+                },
+                State::Complete(mut call) => match call.poll(now) {
+                    Output::Done(Err(e)) => return Output::Done(Err(at_step(UploadStep::Complete, e))),
+                    out => {
+                        self.state = State::Complete(call);
+                        return out;
+                    }
+                },
+                State::Finished => return Output::Done(Err(Error::Misuse("poll was called after Done"))),
+            }
+        }
+    }
+
+    fn handle(&mut self, now: Instant, input: Input<'_>) {
+        match &mut self.state {
+            State::Inline(c) | State::Complete(c) => c.handle(now, input),
+            State::RequestUrl(c) => c.handle(now, input),
+            State::Put { call, .. } => call.handle(now, input),
+            State::Finished => debug_assert!(false, "handle after Done"),
+        }
+    }
+}

@@ -1,0 +1,285 @@
+//! The data that crosses the driver boundary: requests to perform, responses and
+//! transport failures fed back, and the [`Flow`] contract.
+
+use crate::error::{Error, TransportError};
+use std::fmt;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// An HTTP method.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Method {
+    /// GET
+    Get,
+    /// POST
+    Post,
+    /// PUT
+    Put,
+    /// DELETE
+    Delete,
+}
+
+impl Method {
+    /// The method's name on the wire.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Method::Get => "GET",
+            Method::Post => "POST",
+            Method::Put => "PUT",
+            Method::Delete => "DELETE",
+        }
+    }
+}
+
+impl fmt::Display for Method {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// One piece of a request body, written in order.
+#[derive(Clone, PartialEq, Eq)]
+pub enum BodyPart {
+    /// Bytes in memory (shared, so a retry never copies them).
+    Bytes(Arc<[u8]>),
+    /// `len` bytes of a file, which the driver streams from disk.
+    File {
+        /// The file to read.
+        path: PathBuf,
+        /// How many bytes to send (the file's size when the call was made).
+        len: u64,
+    },
+}
+
+impl BodyPart {
+    /// Length in bytes.
+    pub fn len(&self) -> u64 {
+        match self {
+            BodyPart::Bytes(b) => b.len() as u64,
+            BodyPart::File { len, .. } => *len,
+        }
+    }
+    /// True for an empty part.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+impl fmt::Debug for BodyPart {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            BodyPart::Bytes(b) => write!(f, "Bytes(<{} bytes>)", b.len()),
+            BodyPart::File { path, len } => write!(f, "File({}, {len} bytes)", path.display()),
+        }
+    }
+}
+
+/// A request body as a sequence of parts, so files are streamed and never read
+/// whole into memory. A JSON body is one `Bytes` part.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Body {
+    parts: Vec<BodyPart>,
+}
+
+impl Body {
+    /// No body.
+    pub fn empty() -> Self {
+        Body::default()
+    }
+    /// A body of the given bytes.
+    pub fn bytes(bytes: impl Into<Arc<[u8]>>) -> Self {
+        Body { parts: vec![BodyPart::Bytes(bytes.into())] }
+    }
+    /// A body made of parts.
+    pub fn from_parts(parts: Vec<BodyPart>) -> Self {
+        Body { parts }
+    }
+    /// The parts, in order.
+    pub fn parts(&self) -> &[BodyPart] {
+        &self.parts
+    }
+    /// Total length in bytes (the `Content-Length`).
+    pub fn len(&self) -> u64 {
+        self.parts.iter().map(BodyPart::len).sum()
+    }
+    /// True when there is nothing to send.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+    /// The whole body when it is in memory (one or no `Bytes` part).
+    pub fn as_bytes(&self) -> Option<&[u8]> {
+        match self.parts.as_slice() {
+            [] => Some(&[]),
+            [BodyPart::Bytes(b)] => Some(b),
+            _ => None,
+        }
+    }
+    /// True when some part is a file.
+    pub fn has_file(&self) -> bool {
+        self.parts.iter().any(|p| matches!(p, BodyPart::File { .. }))
+    }
+}
+
+/// How long the driver may take. Ordinary calls have a total deadline; streams
+/// have an idle (per-read) limit instead, so a long generation that keeps sending
+/// is never cut off.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Timeouts {
+    /// Time to establish the connection.
+    pub connect: Duration,
+    /// Deadline for the whole exchange, body included (ordinary calls).
+    pub total: Option<Duration>,
+    /// Longest wait for any single read (streams).
+    pub idle: Option<Duration>,
+}
+
+/// A request for the driver to perform.
+///
+/// `Debug` never shows the `Authorization` value.
+#[derive(Clone, PartialEq, Eq)]
+pub struct HttpRequest {
+    /// The method.
+    pub method: Method,
+    /// The absolute URL, ids already percent-encoded.
+    pub url: String,
+    /// Headers to send, in order (lower-case names).
+    pub headers: Vec<(&'static str, String)>,
+    /// The body.
+    pub body: Body,
+    /// For a streaming route: on a 2xx status, hand the flow the status and
+    /// headers with an empty body and keep the body for the stream; on any other
+    /// status read the body whole as usual.
+    pub streaming: bool,
+    /// Time limits for this request.
+    pub timeouts: Timeouts,
+    /// The route template, e.g. `GET /v1/tasks/{id}`: for logs and error messages.
+    pub route: &'static str,
+}
+
+impl HttpRequest {
+    /// The value of a header, if set.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+    }
+}
+
+impl fmt::Debug for HttpRequest {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        struct Headers<'a>(&'a [(&'static str, String)]);
+        impl fmt::Debug for Headers<'_> {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                let mut m = f.debug_map();
+                for (n, v) in self.0 {
+                    if n.eq_ignore_ascii_case("authorization") {
+                        m.entry(n, &"<redacted>");
+                    } else {
+                        m.entry(n, v);
+                    }
+                }
+                m.finish()
+            }
+        }
+        f.debug_struct("HttpRequest")
+            .field("method", &self.method)
+            .field("url", &self.url)
+            .field("headers", &Headers(&self.headers))
+            .field("body", &self.body)
+            .field("streaming", &self.streaming)
+            .field("timeouts", &self.timeouts)
+            .finish()
+    }
+}
+
+/// Read access to response headers, whatever map type the driver holds.
+pub trait HeaderLookup {
+    /// The first value of `name` (case-insensitive), if present and valid UTF-8.
+    fn header(&self, name: &str) -> Option<&str>;
+}
+
+impl<K: AsRef<str>, V: AsRef<str>> HeaderLookup for [(K, V)] {
+    fn header(&self, name: &str) -> Option<&str> {
+        self.iter().find(|(n, _)| n.as_ref().eq_ignore_ascii_case(name)).map(|(_, v)| v.as_ref())
+    }
+}
+
+impl<K: AsRef<str>, V: AsRef<str>> HeaderLookup for Vec<(K, V)> {
+    fn header(&self, name: &str) -> Option<&str> {
+        self.as_slice().header(name)
+    }
+}
+
+impl<K: AsRef<str>, V: AsRef<str>, const N: usize> HeaderLookup for [(K, V); N] {
+    fn header(&self, name: &str) -> Option<&str> {
+        self.as_slice().header(name)
+    }
+}
+
+/// A response as the driver received it.
+#[derive(Clone, Copy)]
+pub struct Response<'a> {
+    /// The status code.
+    pub status: u16,
+    /// The headers.
+    pub headers: &'a dyn HeaderLookup,
+    /// The whole body (empty for a 2xx answer to a streaming request).
+    pub body: &'a [u8],
+}
+
+impl fmt::Debug for Response<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Response({}, {} bytes)", self.status, self.body.len())
+    }
+}
+
+/// What the driver feeds back after performing a [`Output::Send`].
+#[derive(Debug)]
+pub enum Input<'a> {
+    /// A response arrived (any status).
+    Response(Response<'a>),
+    /// No response: the connection failed or timed out.
+    Transport(TransportError),
+}
+
+/// What a flow wants next.
+#[must_use = "a flow's output tells the driver what to do next"]
+#[derive(Debug)]
+pub enum Output<T> {
+    /// Perform this request, then call [`Flow::handle`] with its outcome.
+    Send(HttpRequest),
+    /// Wait about this long, then call [`Flow::poll`] again (early or late is fine).
+    Sleep(Duration),
+    /// The operation finished. Terminal: do not poll again.
+    Done(Result<T, Error>),
+}
+
+/// An operation as a state machine: every SDK method is one.
+///
+/// The contract: start with [`poll`](Flow::poll). Answer each `Send` with exactly
+/// one [`handle`](Flow::handle), then `poll` again. After `Sleep(d)`, wait about `d`
+/// (an early or late poll is harmless: an early one just gets the remaining sleep)
+/// and `poll`. `Done` is terminal. A `poll` while a `Send` is unanswered is a driver
+/// bug: the flow reports [`Error::Misuse`] and never emits the request twice.
+pub trait Flow {
+    /// What the operation returns.
+    type Value;
+    /// The next step, given the current time.
+    fn poll(&mut self, now: Instant) -> Output<Self::Value>;
+    /// The outcome of the last `Send`.
+    fn handle(&mut self, now: Instant, input: Input<'_>);
+}
+
+impl<F: Flow + ?Sized> Flow for Box<F> {
+    type Value = F::Value;
+    fn poll(&mut self, now: Instant) -> Output<F::Value> {
+        (**self).poll(now)
+    }
+    fn handle(&mut self, now: Instant, input: Input<'_>) {
+        (**self).handle(now, input)
+    }
+}
+
+/// True for a 2xx status.
+pub fn is_success(status: u16) -> bool {
+    (200..300).contains(&status)
+}

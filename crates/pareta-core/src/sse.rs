@@ -1,0 +1,319 @@
+//! An incremental Server-Sent Events decoder (WHATWG rules), bytes in, events out.
+//!
+//! Lines end in `\n`, `\r\n` or `\r`, and a chunk boundary may fall anywhere:
+//! inside a line, between `\r` and `\n`, inside a UTF-8 character. A leading BOM
+//! is skipped, `:` lines are comments, `data:` lines join with `\n`, and an empty
+//! line dispatches the event. A partial line is bounded (1 MiB by default): past
+//! it the decoder fails instead of growing.
+//!
+//! One deliberate leniency: at end of input, an event whose lines were all
+//! complete but which lacks the final blank line is still dispatched by
+//! [`SseDecoder::finish`], because real servers end with `data: [DONE]\n`. An
+//! unterminated last line is reported as [`SseError::Incomplete`] instead.
+//!
+//! ```
+//! use pareta_core::sse::SseDecoder;
+//! let mut dec = SseDecoder::new();
+//! dec.feed(b"event: progress\r\ndata: {\"pct\"");
+//! assert!(dec.next_event().is_none()); // not whole yet
+//! dec.feed(b": 45}\r\n\r\n");
+//! let ev = dec.next_event().unwrap().unwrap();
+//! assert_eq!((ev.event.as_deref(), ev.data.as_str()), (Some("progress"), "{\"pct\": 45}"));
+//! ```
+
+/// Default bound on one line (and on one event's data).
+pub const DEFAULT_MAX_LINE: usize = 1024 * 1024;
+
+const BOM: &[u8] = b"\xEF\xBB\xBF";
+
+/// One dispatched event.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct SseEvent {
+    /// The `event:` field, if any (`None` means the default type, `message`).
+    pub event: Option<String>,
+    /// The `data:` lines joined with `\n`.
+    pub data: String,
+    /// The last `id:` seen.
+    pub id: Option<String>,
+}
+
+/// A malformed or cut stream.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum SseError {
+    /// A line (or an event's data) grew past the limit.
+    #[error("an event-stream line exceeded {limit} bytes")]
+    LineTooLong {
+        /// The limit.
+        limit: usize,
+    },
+    /// The input ended inside a line.
+    #[error("the event stream ended in the middle of a line")]
+    Incomplete,
+}
+
+/// The decoder: [`feed`](Self::feed) bytes, then drain [`next_event`](Self::next_event).
+#[derive(Debug)]
+pub struct SseDecoder {
+    buf: Vec<u8>,
+    pos: usize,
+    skip_lf: bool,
+    bom_checked: bool,
+    event: Option<String>,
+    data: String,
+    has_data: bool,
+    id: Option<String>,
+    max_line: usize,
+    failed: bool,
+}
+
+impl Default for SseDecoder {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl SseDecoder {
+    /// A decoder with the default 1 MiB line bound.
+    pub fn new() -> Self {
+        Self::with_max_line(DEFAULT_MAX_LINE)
+    }
+
+    /// A decoder with a custom line bound.
+    pub fn with_max_line(max_line: usize) -> Self {
+        SseDecoder {
+            buf: Vec::new(),
+            pos: 0,
+            skip_lf: false,
+            bom_checked: false,
+            event: None,
+            data: String::new(),
+            has_data: false,
+            id: None,
+            max_line,
+            failed: false,
+        }
+    }
+
+    /// Adds bytes, split anywhere.
+    pub fn feed(&mut self, bytes: &[u8]) {
+        if self.pos > 0 && self.pos == self.buf.len() {
+            self.buf.clear();
+            self.pos = 0;
+        } else if self.pos > 4096 && self.pos * 2 > self.buf.len() {
+            self.buf.drain(..self.pos);
+            self.pos = 0;
+        }
+        self.buf.extend_from_slice(bytes);
+    }
+
+    /// The next complete event, `None` when more bytes are needed.
+    #[must_use]
+    pub fn next_event(&mut self) -> Option<Result<SseEvent, SseError>> {
+        if self.failed {
+            return None;
+        }
+        if !self.bom_checked {
+            let rest = &self.buf[self.pos..];
+            if rest.len() < BOM.len() && BOM.starts_with(rest) {
+                return None;
+            }
+            if rest.starts_with(BOM) {
+                self.pos += BOM.len();
+            }
+            self.bom_checked = true;
+        }
+        loop {
+            if self.skip_lf && self.pos < self.buf.len() {
+                if self.buf[self.pos] == b'\n' {
+                    self.pos += 1;
+                }
+                self.skip_lf = false;
+            }
+            let rest = &self.buf[self.pos..];
+            let Some(i) = memchr::memchr2(b'\n', b'\r', rest) else {
+                if rest.len() > self.max_line {
+                    return Some(Err(self.fail()));
+                }
+                return None;
+            };
+            if i > self.max_line {
+                return Some(Err(self.fail()));
+            }
+            let start = self.pos;
+            self.skip_lf = rest[i] == b'\r';
+            self.pos += i + 1;
+            match self.line(start, start + i) {
+                Ok(Some(ev)) => return Some(Ok(ev)),
+                Ok(None) => {}
+                Err(e) => return Some(Err(e)),
+            }
+        }
+    }
+
+    /// Ends the input. Returns an event left without its final blank line, or
+    /// [`SseError::Incomplete`] when the input stopped inside a line. Call after
+    /// [`next_event`](Self::next_event) returned `None`.
+    pub fn finish(&mut self) -> Result<Option<SseEvent>, SseError> {
+        if self.failed {
+            return Ok(None);
+        }
+        let rest = &self.buf[self.pos..];
+        if !rest.is_empty() && (self.bom_checked || !BOM.starts_with(rest)) {
+            self.pos = self.buf.len();
+            self.reset_event();
+            return Err(SseError::Incomplete);
+        }
+        Ok(self.dispatch())
+    }
+
+    fn fail(&mut self) -> SseError {
+        self.failed = true;
+        SseError::LineTooLong { limit: self.max_line }
+    }
+
+    fn line(&mut self, start: usize, end: usize) -> Result<Option<SseEvent>, SseError> {
+        let line = &self.buf[start..end];
+        if line.is_empty() {
+            return Ok(self.dispatch());
+        }
+        if line[0] == b':' {
+            return Ok(None);
+        }
+        let (field, value) = match memchr::memchr(b':', line) {
+            Some(c) => {
+                let v = &line[c + 1..];
+                (&line[..c], v.strip_prefix(b" ").unwrap_or(v))
+            }
+            None => (line, &b""[..]),
+        };
+        match field {
+            b"data" => {
+                if self.data.len() + value.len() > self.max_line {
+                    return Err(self.fail());
+                }
+                if self.has_data {
+                    self.data.push('\n');
+                }
+                self.data.push_str(&String::from_utf8_lossy(value));
+                self.has_data = true;
+            }
+            b"event" => self.event = Some(String::from_utf8_lossy(value).into_owned()),
+            b"id" if !value.contains(&0) => self.id = Some(String::from_utf8_lossy(value).into_owned()),
+            _ => {}
+        }
+        Ok(None)
+    }
+
+    fn dispatch(&mut self) -> Option<SseEvent> {
+        if !self.has_data {
+            self.event = None;
+            return None;
+        }
+        self.has_data = false;
+        Some(SseEvent { event: self.event.take(), data: std::mem::take(&mut self.data), id: self.id.clone() })
+    }
+
+    fn reset_event(&mut self) {
+        self.event = None;
+        self.data.clear();
+        self.has_data = false;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn all(input: &[u8], splits: &[usize]) -> Vec<Result<SseEvent, SseError>> {
+        let mut dec = SseDecoder::new();
+        let mut out = Vec::new();
+        let mut last = 0;
+        for &s in splits.iter().chain(std::iter::once(&input.len())) {
+            let s = s.clamp(last, input.len());
+            dec.feed(&input[last..s]);
+            last = s;
+            while let Some(ev) = dec.next_event() {
+                out.push(ev);
+            }
+        }
+        match dec.finish() {
+            Ok(Some(ev)) => out.push(Ok(ev)),
+            Ok(None) => {}
+            Err(e) => out.push(Err(e)),
+        }
+        out
+    }
+
+    fn data(d: &str) -> SseEvent {
+        SseEvent { event: None, data: d.into(), id: None }
+    }
+
+    const SAMPLE: &[u8] = "\u{feff}: hello\r\nevent: progress\r\ndata: {\"stage\": \"pulling\", \"pct\": 45}\r\n\r\ndata: a\ndata: b é ✓\n\n: keep-alive\rdata:no-space\r\rid: 7\ndata: x\n\nevent: complete\ndata: {\"endpoint\": {}}\n\n".as_bytes();
+
+    #[test]
+    fn whatwg_rules() {
+        let evs: Vec<_> = all(SAMPLE, &[]).into_iter().map(Result::unwrap).collect();
+        assert_eq!(evs.len(), 5);
+        assert_eq!(evs[0].event.as_deref(), Some("progress"));
+        assert_eq!(evs[0].data, "{\"stage\": \"pulling\", \"pct\": 45}");
+        assert_eq!(evs[1], data("a\nb é ✓"));
+        assert_eq!(evs[2], data("no-space"));
+        assert_eq!(evs[3].id.as_deref(), Some("7"));
+        assert_eq!(evs[4].event.as_deref(), Some("complete"));
+    }
+
+    #[test]
+    fn every_prefix_split_gives_the_same_events() {
+        let whole = all(SAMPLE, &[]);
+        for i in 0..=SAMPLE.len() {
+            assert_eq!(all(SAMPLE, &[i]), whole, "split at {i}");
+        }
+        let bytes: Vec<usize> = (0..SAMPLE.len()).collect();
+        assert_eq!(all(SAMPLE, &bytes), whole, "one byte at a time");
+    }
+
+    #[test]
+    fn end_of_input() {
+        assert_eq!(all(b"data: [DONE]\n", &[]), vec![Ok(data("[DONE]"))]);
+        assert_eq!(all(b"data: [DONE]", &[]), vec![Err(SseError::Incomplete)]);
+        assert_eq!(all(b"data: x\n\n", &[]), vec![Ok(data("x"))]);
+        assert_eq!(all(b"", &[]), vec![]);
+        assert_eq!(all(b"event: x\n\n", &[]), vec![], "no data, no event");
+    }
+
+    #[test]
+    fn lines_are_bounded() {
+        let mut dec = SseDecoder::with_max_line(16);
+        dec.feed(&[b'a'; 40]);
+        assert_eq!(dec.next_event(), Some(Err(SseError::LineTooLong { limit: 16 })));
+        assert_eq!(dec.next_event(), None);
+        let mut dec = SseDecoder::with_max_line(16);
+        dec.feed(b"data: 0123456789\ndata: 0123456789\n\n");
+        assert_eq!(dec.next_event(), Some(Err(SseError::LineTooLong { limit: 16 })));
+    }
+
+    #[test]
+    fn invalid_utf8_is_replaced_not_fatal() {
+        assert_eq!(all(b"data: \xff\n\n", &[]), vec![Ok(data("\u{fffd}"))]);
+    }
+
+    proptest! {
+        #[test]
+        fn any_split_gives_the_same_events(splits in proptest::collection::vec(0..SAMPLE.len(), 0..12)) {
+            let mut splits = splits;
+            splits.sort_unstable();
+            prop_assert_eq!(all(SAMPLE, &splits), all(SAMPLE, &[]));
+        }
+
+        #[test]
+        fn arbitrary_bytes_never_panic_and_split_invariance_holds(
+            input in proptest::collection::vec(prop_oneof![Just(b'\r'), Just(b'\n'), Just(b':'), Just(b' '), Just(b'd'), Just(b'a'), Just(b't'), Just(0xE2u8), Just(0x9Cu8), Just(0x93u8), any::<u8>()], 0..200),
+            cut in 0usize..200,
+        ) {
+            let cut = cut.min(input.len());
+            prop_assert_eq!(all(&input, &[cut]), all(&input, &[]));
+        }
+    }
+}

@@ -1,0 +1,351 @@
+//! Typed streams over the SSE decoder: chat chunks and deploy events.
+//!
+//! A driver owns the response body and moves its bytes in; the decoder says
+//! what the caller sees. Every way a stream can end badly is an error item,
+//! never a silent end: EOF before the terminator, an `{"error": …}` object, a
+//! broken connection, a malformed event. After an error item or the terminator,
+//! the stream is finished and the driver drops the body (releasing the connection).
+
+use crate::error::{Error, TransportError};
+use crate::sse::{SseDecoder, SseError, SseEvent};
+use pareta_types::{ChatCompletionChunk, DeployEvent, Endpoint, ResponseMeta};
+use std::collections::VecDeque;
+
+/// What a driver needs from a typed stream decoder.
+///
+/// The driver loop: yield [`next_item`](Self::next_item) while it gives items;
+/// when it gives `None`, stop if [`is_finished`](Self::is_finished), else read the
+/// body and call [`feed`](Self::feed), [`end_of_body`](Self::end_of_body) (read
+/// returned 0) or [`transport_error`](Self::transport_error) (read failed).
+pub trait StreamDecoder {
+    /// What the stream yields.
+    type Item;
+    /// Adds body bytes.
+    fn feed(&mut self, bytes: &[u8]);
+    /// The next item, `None` when more bytes are needed or the stream is finished.
+    fn next_item(&mut self) -> Option<Result<Self::Item, Error>>;
+    /// The body ended.
+    fn end_of_body(&mut self);
+    /// Reading the body failed.
+    fn transport_error(&mut self, error: TransportError);
+    /// True once no more items will come (the driver can drop the body).
+    fn is_finished(&self) -> bool;
+    /// Metadata of the response that carries the stream.
+    fn meta(&self) -> &ResponseMeta;
+}
+
+/// Shared state: the SSE decoder, queued items and whether the stream is over.
+#[derive(Debug)]
+struct Core<T> {
+    sse: SseDecoder,
+    queue: VecDeque<Result<T, Error>>,
+    finished: bool,
+    meta: ResponseMeta,
+}
+
+impl<T> Core<T> {
+    fn new(meta: ResponseMeta) -> Self {
+        Core { sse: SseDecoder::new(), queue: VecDeque::new(), finished: false, meta }
+    }
+
+    /// Drains events into items with `on_event` until one item is ready.
+    fn next(&mut self, mut on_event: impl FnMut(SseEvent, &mut Self)) -> Option<Result<T, Error>> {
+        loop {
+            if let Some(item) = self.queue.pop_front() {
+                return Some(item);
+            }
+            if self.finished {
+                return None;
+            }
+            match self.sse.next_event()? {
+                Ok(ev) => on_event(ev, self),
+                Err(e) => self.fail(Error::Protocol(e.to_string())),
+            }
+        }
+    }
+
+    fn end(&mut self, expected: &'static str, on_event: impl FnMut(SseEvent, &mut Self)) {
+        if self.finished {
+            return;
+        }
+        match self.sse.finish() {
+            Ok(Some(ev)) => {
+                let mut on_event = on_event;
+                on_event(ev, self)
+            }
+            Ok(None) | Err(SseError::Incomplete) => {}
+            Err(e) => self.fail(Error::Protocol(e.to_string())),
+        }
+        if !self.finished {
+            self.fail(Error::StreamTruncated { expected });
+        }
+    }
+
+    fn fail(&mut self, error: Error) {
+        if !self.finished {
+            self.queue.push_back(Err(error));
+            self.finished = true;
+        }
+    }
+}
+
+/// The decoder behind a streamed chat completion: data-only SSE, one JSON chunk
+/// per event, ended by `data: [DONE]`.
+///
+/// ```
+/// use pareta_core::stream::{ChatStreamDecoder, StreamDecoder};
+/// let mut s = ChatStreamDecoder::new(Default::default());
+/// s.feed(b"data: {\"choices\":[{\"delta\":{\"content\":\"Hi\"}}]}\n\ndata: [DONE]\n\n");
+/// assert_eq!(s.next_item().unwrap().unwrap().delta(), Some("Hi"));
+/// assert!(s.next_item().is_none() && s.is_finished());
+/// ```
+#[derive(Debug)]
+pub struct ChatStreamDecoder {
+    core: Core<ChatCompletionChunk>,
+}
+
+impl ChatStreamDecoder {
+    /// A decoder for a response with these headers' metadata.
+    pub fn new(meta: ResponseMeta) -> Self {
+        ChatStreamDecoder { core: Core::new(meta) }
+    }
+
+    fn on_event(ev: SseEvent, core: &mut Core<ChatCompletionChunk>) {
+        if ev.data == "[DONE]" {
+            core.finished = true;
+            return;
+        }
+        match ChatCompletionChunk::from_json_string(ev.data) {
+            Ok(chunk) if chunk.choices.is_empty() => match stream_error(chunk.raw_json()) {
+                Some(err) => core.fail(err),
+                None => core.queue.push_back(Ok(chunk)),
+            },
+            Ok(chunk) => core.queue.push_back(Ok(chunk)),
+            Err(e) => core.fail(Error::Protocol(format!("a chat chunk was not valid JSON: {e}"))),
+        }
+    }
+}
+
+/// An `{"error": …}` object sent inside a stream, as an error.
+fn stream_error(json: &str) -> Option<Error> {
+    let v: serde_json::Value = serde_json::from_str(json).ok()?;
+    let err = v.get("error")?;
+    let message = match err {
+        serde_json::Value::String(s) => s.clone(),
+        other => other.get("message").and_then(|m| m.as_str()).map(str::to_owned).unwrap_or_else(|| other.to_string()),
+    };
+    Some(Error::Stream { message, raw: err.to_string() })
+}
+
+impl StreamDecoder for ChatStreamDecoder {
+    type Item = ChatCompletionChunk;
+    fn feed(&mut self, bytes: &[u8]) {
+        self.core.sse.feed(bytes);
+    }
+    fn next_item(&mut self) -> Option<Result<ChatCompletionChunk, Error>> {
+        self.core.next(Self::on_event)
+    }
+    fn end_of_body(&mut self) {
+        self.core.end("[DONE]", Self::on_event);
+    }
+    fn transport_error(&mut self, error: TransportError) {
+        self.core.fail(error.into());
+    }
+    fn is_finished(&self) -> bool {
+        self.core.finished && self.core.queue.is_empty()
+    }
+    fn meta(&self) -> &ResponseMeta {
+        &self.core.meta
+    }
+}
+
+/// The decoder behind a deploy: named events, ended by `complete` (the live
+/// endpoint) or `error` (an [`Error::Deploy`] item).
+#[derive(Debug)]
+pub struct DeployStreamDecoder {
+    core: Core<DeployEvent>,
+    endpoint: Option<Endpoint>,
+}
+
+impl DeployStreamDecoder {
+    /// A decoder for a response with these headers' metadata.
+    pub fn new(meta: ResponseMeta) -> Self {
+        DeployStreamDecoder { core: Core::new(meta), endpoint: None }
+    }
+
+    /// The endpoint of the `complete` event, once it has been yielded.
+    pub fn take_endpoint(&mut self) -> Option<Endpoint> {
+        self.endpoint.take()
+    }
+
+    fn on_event(ev: SseEvent, core: &mut Core<DeployEvent>, endpoint: &mut Option<Endpoint>) {
+        let data = serde_json::from_str(&ev.data).unwrap_or(serde_json::Value::String(ev.data));
+        let event = DeployEvent { event: ev.event.unwrap_or_else(|| "message".to_owned()), data };
+        match event.event.as_str() {
+            "error" => {
+                let message = match &event.data {
+                    serde_json::Value::String(s) => s.clone(),
+                    v => v.get("message").and_then(|m| m.as_str()).map(str::to_owned).unwrap_or_else(|| v.to_string()),
+                };
+                core.fail(Error::Deploy { message });
+            }
+            "complete" => match event.endpoint() {
+                Some(ep) => {
+                    *endpoint = Some(ep.with_meta(core.meta.clone()));
+                    core.queue.push_back(Ok(event));
+                    core.finished = true;
+                }
+                None => core.fail(Error::Protocol("the deploy `complete` event carried no endpoint record".into())),
+            },
+            _ => core.queue.push_back(Ok(event)),
+        }
+    }
+
+    /// Consumes the rest of a stream (the driver passes its items) and returns the
+    /// live endpoint: the shared body of `DeployStream::wait` in both clients.
+    pub fn wait_result(&mut self, last_error: Option<Error>) -> Result<Endpoint, Error> {
+        if let Some(e) = last_error {
+            return Err(e);
+        }
+        self.take_endpoint().ok_or(Error::StreamTruncated { expected: "the deploy's complete event" })
+    }
+}
+
+impl StreamDecoder for DeployStreamDecoder {
+    type Item = DeployEvent;
+    fn feed(&mut self, bytes: &[u8]) {
+        self.core.sse.feed(bytes);
+    }
+    fn next_item(&mut self) -> Option<Result<DeployEvent, Error>> {
+        let endpoint = &mut self.endpoint;
+        self.core.next(|ev, core| Self::on_event(ev, core, endpoint))
+    }
+    fn end_of_body(&mut self) {
+        let endpoint = &mut self.endpoint;
+        self.core.end("the deploy's complete event", |ev, core| Self::on_event(ev, core, endpoint));
+    }
+    fn transport_error(&mut self, error: TransportError) {
+        self.core.fail(error.into());
+    }
+    fn is_finished(&self) -> bool {
+        self.core.finished && self.core.queue.is_empty()
+    }
+    fn meta(&self) -> &ResponseMeta {
+        &self.core.meta
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::error::TransportErrorKind;
+
+    fn drain<D: StreamDecoder>(dec: &mut D, input: &[u8], chunk: usize, eof: bool) -> Vec<Result<D::Item, Error>> {
+        let mut out = Vec::new();
+        for piece in input.chunks(chunk.max(1)) {
+            dec.feed(piece);
+            while let Some(item) = dec.next_item() {
+                out.push(item);
+            }
+        }
+        if eof && !dec.is_finished() {
+            dec.end_of_body();
+            while let Some(item) = dec.next_item() {
+                out.push(item);
+            }
+        }
+        out
+    }
+
+    const CHAT: &[u8] = b"data: {\"choices\":[{\"delta\":{\"role\":\"assistant\"}}]}\n\ndata: {\"choices\":[{\"delta\":{\"content\":\"The\"}}]}\n\ndata: {\"choices\":[{\"delta\":{\"content\":\" parties\"},\"finish_reason\":\"stop\"}]}\n\ndata: [DONE]\n\n";
+
+    fn texts(items: &[Result<ChatCompletionChunk, Error>]) -> Vec<Option<String>> {
+        items.iter().map(|i| i.as_ref().unwrap().delta().map(str::to_owned)).collect()
+    }
+
+    #[test]
+    fn chat_stream_ends_at_done_for_any_chunking() {
+        for size in [1, 2, 7, 64, CHAT.len()] {
+            let mut d = ChatStreamDecoder::new(ResponseMeta::default());
+            let items = drain(&mut d, CHAT, size, true);
+            assert_eq!(texts(&items), vec![None, Some("The".into()), Some(" parties".into())], "chunk {size}");
+            assert!(d.is_finished());
+        }
+        let crlf = String::from_utf8(CHAT.to_vec())
+            .unwrap()
+            .replace('\n', "\r\n")
+            .replace("data: [DONE]", ": ping\r\ndata: [DONE]");
+        let mut d = ChatStreamDecoder::new(ResponseMeta::default());
+        assert_eq!(drain(&mut d, crlf.as_bytes(), 1, true).len(), 3);
+    }
+
+    #[test]
+    fn chat_stream_cut_before_done_is_a_truncation_error() {
+        let cut = &CHAT[..CHAT.len() - 14];
+        let mut d = ChatStreamDecoder::new(ResponseMeta::default());
+        let items = drain(&mut d, cut, 5, true);
+        assert_eq!(items.len(), 4);
+        assert!(matches!(items[3], Err(Error::StreamTruncated { expected: "[DONE]" })));
+        assert!(d.is_finished() && d.next_item().is_none());
+    }
+
+    #[test]
+    fn error_object_mid_stream_is_an_error_item_then_the_end() {
+        let input = b"data: {\"choices\":[{\"delta\":{\"content\":\"a\"}}]}\n\ndata: {\"error\": {\"message\": \"overloaded\", \"type\": \"server_error\"}}\n\ndata: {\"choices\":[]}\n\n";
+        let mut d = ChatStreamDecoder::new(ResponseMeta::default());
+        let items = drain(&mut d, input, 3, true);
+        assert_eq!(items.len(), 2);
+        match &items[1] {
+            Err(Error::Stream { message, .. }) => assert_eq!(message, "overloaded"),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_broken_connection_is_an_error_item() {
+        let mut d = ChatStreamDecoder::new(ResponseMeta::default());
+        d.feed(&CHAT[..60]);
+        while d.next_item().is_some() {}
+        d.transport_error(TransportError::new(TransportErrorKind::Io, "reset"));
+        assert!(matches!(d.next_item(), Some(Err(Error::Connection(_)))));
+        assert!(d.next_item().is_none() && d.is_finished());
+    }
+
+    #[test]
+    fn usage_chunks_without_choices_are_items() {
+        let mut d = ChatStreamDecoder::new(ResponseMeta::default());
+        let items =
+            drain(&mut d, b"data: {\"choices\":[],\"usage\":{\"total_tokens\":3}}\n\ndata: [DONE]\n\n", 4, true);
+        assert_eq!(items[0].as_ref().unwrap().usage.as_ref().unwrap().total_tokens, Some(3));
+    }
+
+    const DEPLOY: &[u8] = b"event: progress\ndata: {\"stage\": \"pulling weights\", \"pct\": 45}\n\nevent: progress\ndata: warming up\n\nevent: complete\ndata: {\"endpoint\": {\"name\": \"ep_1\", \"status\": \"live\"}}\n\n";
+
+    #[test]
+    fn deploy_stream_ends_at_complete_with_the_endpoint() {
+        for size in [1, 9, DEPLOY.len()] {
+            let mut d = DeployStreamDecoder::new(ResponseMeta::default());
+            let items = drain(&mut d, DEPLOY, size, true);
+            assert_eq!(items.len(), 3);
+            assert_eq!(items[0].as_ref().unwrap().pct(), Some(45.0));
+            assert_eq!(items[1].as_ref().unwrap().data, serde_json::json!("warming up"));
+            assert!(items[2].as_ref().unwrap().is_complete());
+            assert_eq!(d.wait_result(None).unwrap().id.as_deref(), Some("ep_1"));
+        }
+    }
+
+    #[test]
+    fn deploy_error_event_and_truncation_are_errors() {
+        let mut d = DeployStreamDecoder::new(ResponseMeta::default());
+        let items = drain(
+            &mut d,
+            b"event: progress\ndata: {}\n\nevent: error\ndata: {\"message\": \"out of memory\"}\n\n",
+            4,
+            true,
+        );
+        assert!(matches!(&items[1], Err(Error::Deploy { message }) if message == "out of memory"));
+        let mut d = DeployStreamDecoder::new(ResponseMeta::default());
+        let items = drain(&mut d, &DEPLOY[..70], 4, true);
+        assert!(matches!(items.last(), Some(Err(Error::StreamTruncated { .. }))));
+    }
+}
