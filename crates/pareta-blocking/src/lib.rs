@@ -1,1 +1,48 @@
-//! pareta-blocking
+//! The blocking client for the [Pareta](https://pareta.ai) API: a plain `fn main`
+//! with no async runtime can use the whole API. Built on ureq; no tokio in its tree.
+//!
+//! ```no_run
+//! use pareta_blocking::Pareta;
+//! use pareta_blocking::types::{ChatCompletionRequest, ChatMessage};
+//!
+//! let pa = Pareta::from_env()?; // PARETA_API_KEY, optional PARETA_BASE_URL
+//! let req = ChatCompletionRequest::new("ep_contract_kie", vec![ChatMessage::user("Extract the parties.")]);
+//! let reply = pa.chat().completions().create(&req)?;
+//! println!("{}", reply.content().unwrap_or_default());
+//! println!("request id {:?}, billed {:?} µUSD", reply.meta().request_id(), reply.meta().billed_micro_usd());
+//! # Ok::<(), pareta_blocking::Error>(())
+//! ```
+//!
+//! Every behaviour (retries, idempotency keys, error mapping, SSE parsing, the
+//! multi-step eval and upload flows) lives in `pareta-core`; this crate performs
+//! the requests it asks for and sleeps when it says so.
+//!
+//! # Response metadata
+//!
+//! Every record carries the metadata of the response it came from:
+//! `record.meta().request_id()`, and on chat completions the billing receipt
+//! (`billed_micro_usd()`, `frontier_would_have_cost_micro_usd()`). Streams expose
+//! the same through [`ChatStream::meta`] and [`DeployStream::meta`]. Errors carry
+//! the request id too ([`Error::request_id`]).
+//!
+//! # Timeouts
+//!
+//! Ordinary calls have a total deadline (default 60 s) and a connect timeout
+//! (10 s). Streams have the connect timeout and a deadline for the response
+//! headers, but no total deadline, so a long generation is never cut off. (ureq
+//! 3.5 has no per-read idle timeout; a server that stops sending mid-stream
+//! without closing the connection is not detected by this client.)
+
+mod client;
+mod driver;
+mod namespaces;
+mod stream;
+
+pub use client::{Pareta, ParetaBuilder};
+pub use namespaces::{Chat, Completions, Endpoints, Evals, Metrics, Models, Runs, Sets, Tasks};
+pub use pareta_core::{ApiError, ApiErrorKind, Error, TransportErrorKind, UploadStep};
+pub use pareta_types as types;
+pub use stream::{ChatStream, DeployStream};
+
+/// `Result` with the SDK's [`Error`].
+pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -1,0 +1,162 @@
+//! The driver: performs core's requests with ureq, sleeps on `Sleep`. The only
+//! place this crate touches the network.
+
+use pareta_core::{
+    BodyPart, Config, Error, Flow, HeaderLookup, HttpRequest, Input, Output, Response, TransportError,
+    TransportErrorKind, http::is_success as is_success_status,
+};
+use std::fs::File;
+use std::io::{self, Read};
+use std::time::Instant;
+use ureq::http;
+
+/// The ureq agent and whether the client built it (and so owns its timeouts).
+#[derive(Debug)]
+pub(crate) struct Http {
+    agent: ureq::Agent,
+    owned: bool,
+}
+
+/// A live response body, kept for a stream.
+pub(crate) type LiveBody = ureq::BodyReader<'static>;
+
+struct Headers<'a>(&'a http::HeaderMap);
+
+impl HeaderLookup for Headers<'_> {
+    fn header(&self, name: &str) -> Option<&str> {
+        self.0.get(name).and_then(|v| v.to_str().ok())
+    }
+}
+
+impl Http {
+    pub fn new(cfg: &Config, agent: Option<ureq::Agent>) -> Self {
+        match agent {
+            Some(agent) => Http { agent, owned: false },
+            None => {
+                let agent = ureq::Agent::config_builder()
+                    .http_status_as_error(false)
+                    .timeout_connect(Some(cfg.connect_timeout()))
+                    .build()
+                    .into();
+                Http { agent, owned: true }
+            }
+        }
+    }
+
+    /// Drives `flow` to the end. For a streaming request answered with a 2xx,
+    /// also returns the live body for the stream to read.
+    pub fn run<F: Flow>(&self, mut flow: F) -> Result<(F::Value, Option<LiveBody>), Error> {
+        let mut live = None;
+        loop {
+            match flow.poll(Instant::now()) {
+                Output::Send(req) => match self.send(&req) {
+                    Ok(resp) => {
+                        let (parts, body) = resp.into_parts();
+                        let headers = Headers(&parts.headers);
+                        let status = parts.status.as_u16();
+                        if req.streaming && is_success_status(status) {
+                            live = Some(body.into_reader());
+                            flow.handle(
+                                Instant::now(),
+                                Input::Response(Response { status, headers: &headers, body: &[] }),
+                            );
+                        } else {
+                            match body.into_with_config().limit(u64::MAX).read_to_vec() {
+                                Ok(bytes) => flow.handle(
+                                    Instant::now(),
+                                    Input::Response(Response { status, headers: &headers, body: &bytes }),
+                                ),
+                                Err(e) => flow.handle(Instant::now(), Input::Transport(transport_error(e))),
+                            }
+                        }
+                    }
+                    Err(e) => flow.handle(Instant::now(), Input::Transport(e)),
+                },
+                Output::Sleep(d) => std::thread::sleep(d),
+                Output::Done(result) => return result.map(|v| (v, live)),
+            }
+        }
+    }
+
+    fn send(&self, req: &HttpRequest) -> Result<http::Response<ureq::Body>, TransportError> {
+        let mut builder = http::Request::builder().method(req.method.as_str()).uri(req.url.as_str());
+        for (name, value) in &req.headers {
+            builder = builder.header(*name, value.as_str());
+        }
+        if !req.body.is_empty() {
+            builder = builder.header("content-length", req.body.len());
+        }
+        let other = |e: http::Error| TransportError::new(TransportErrorKind::Other, e.to_string());
+        match req.body.as_bytes() {
+            Some(bytes) => self.configured(req, builder.body(bytes).map_err(other)?),
+            None => {
+                let reader = PartsReader { parts: req.body.parts().to_vec().into_iter(), current: None };
+                self.configured(req, builder.body(ureq::SendBody::from_owned_reader(reader)).map_err(other)?)
+            }
+        }
+    }
+
+    fn configured<S: ureq::AsSendBody>(
+        &self,
+        req: &HttpRequest,
+        request: http::Request<S>,
+    ) -> Result<http::Response<ureq::Body>, TransportError> {
+        let mut config = self.agent.configure_request(request).http_status_as_error(false);
+        if self.owned {
+            config = config
+                .timeout_connect(Some(req.timeouts.connect))
+                .timeout_global(req.timeouts.total)
+                .timeout_recv_response(req.timeouts.idle);
+        }
+        self.agent.run(config.build()).map_err(transport_error)
+    }
+}
+
+/// Streams body parts in order, opening files only when their turn comes.
+struct PartsReader {
+    parts: std::vec::IntoIter<BodyPart>,
+    current: Option<Box<dyn Read + Send>>,
+}
+
+impl Read for PartsReader {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        loop {
+            if let Some(r) = &mut self.current {
+                let n = r.read(buf)?;
+                if n > 0 || buf.is_empty() {
+                    return Ok(n);
+                }
+                self.current = None;
+            }
+            match self.parts.next() {
+                None => return Ok(0),
+                Some(BodyPart::Bytes(b)) => self.current = Some(Box::new(io::Cursor::new(b))),
+                Some(BodyPart::File { path, len }) => {
+                    let file = File::open(&path)
+                        .map_err(|e| io::Error::new(e.kind(), format!("could not open {}: {e}", path.display())))?;
+                    self.current = Some(Box::new(file.take(len)));
+                }
+            }
+        }
+    }
+}
+
+/// Maps ureq's error to core's, keeping ureq's types out of the public API.
+pub(crate) fn transport_error(e: ureq::Error) -> TransportError {
+    let kind = match &e {
+        ureq::Error::Timeout(_) => TransportErrorKind::Timeout,
+        ureq::Error::Io(io) if io.kind() == io::ErrorKind::TimedOut => TransportErrorKind::Timeout,
+        ureq::Error::Io(io) if io.kind() == io::ErrorKind::ConnectionRefused => TransportErrorKind::Connect,
+        ureq::Error::Io(_) => TransportErrorKind::Io,
+        ureq::Error::HostNotFound | ureq::Error::ConnectionFailed => TransportErrorKind::Connect,
+        ureq::Error::Protocol(_) => TransportErrorKind::Io,
+        _ => TransportErrorKind::Other,
+    };
+    TransportError::new(kind, e.to_string())
+}
+
+/// Maps an I/O error while reading a stream.
+pub(crate) fn read_error(e: io::Error) -> TransportError {
+    let kind = if e.kind() == io::ErrorKind::TimedOut { TransportErrorKind::Timeout } else { TransportErrorKind::Io };
+    TransportError::new(kind, e.to_string())
+}
