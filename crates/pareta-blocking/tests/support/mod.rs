@@ -1,7 +1,7 @@
 //! A raw HTTP/1.1 test server on loopback: scripted replies, byte-level control
 //! over streaming (1-byte chunks, truncation, dropped connections), and a record of
 //! every request as received.
-#![allow(dead_code)]
+#![allow(dead_code, clippy::unwrap_used)]
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
