@@ -1,2 +1,55 @@
-//! Project automation: `cargo xtask <ci|demo|bench>`.
-fn main() {}
+//! Project automation: `cargo xtask <demo|ci|bench>`.
+
+mod demo;
+
+use std::process::{Command, ExitCode};
+
+const USAGE: &str = "usage: cargo xtask <command>
+
+commands:
+  demo    walk the discovery funnel with the blocking client (against an in-process
+          pareta-mock, or your account when PARETA_API_KEY and PARETA_BASE_URL are set)
+  ci      fmt check, clippy -D warnings, tests, rustdoc -D warnings (what .ci/run runs)
+  bench   performance harness (not implemented yet: see issue 8)";
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let result = match args.first().map(String::as_str) {
+        Some("demo") => demo::run(),
+        Some("ci") => ci(),
+        Some("bench") => Err("`cargo xtask bench` is not implemented yet (issue 8)".into()),
+        Some("-h" | "--help" | "help") => {
+            println!("{USAGE}");
+            Ok(())
+        }
+        other => Err(format!("unknown command {other:?}\n\n{USAGE}").into()),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn cargo(args: &[&str], env: &[(&str, &str)]) -> Result<(), Box<dyn std::error::Error>> {
+    eprintln!("$ cargo {}", args.join(" "));
+    let status = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+        .args(args)
+        .envs(env.iter().copied())
+        .status()?;
+    if !status.success() {
+        return Err(format!("`cargo {}` failed ({status})", args.join(" ")).into());
+    }
+    Ok(())
+}
+
+/// The same steps as `.ci/run`.
+fn ci() -> Result<(), Box<dyn std::error::Error>> {
+    cargo(&["fmt", "--all", "--", "--check"], &[])?;
+    cargo(&["clippy", "--workspace", "--all-targets", "--", "-D", "warnings"], &[])?;
+    cargo(&["test", "--workspace"], &[])?;
+    cargo(&["doc", "--workspace", "--no-deps"], &[("RUSTDOCFLAGS", "-D warnings")])?;
+    Ok(())
+}
