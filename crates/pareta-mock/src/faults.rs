@@ -140,10 +140,19 @@ fn code(n: u16) -> StatusCode {
 
 /// Middleware applying the `X-Mock-Fault` header (both listeners).
 pub(crate) async fn layer(State(st): State<Arc<AppState>>, mut req: Request, next: Next) -> Response {
-    let Some(raw) = req.headers().get(FAULT_HEADER) else {
-        return next.run(req).await;
+    let raw = match req.headers().get(FAULT_HEADER) {
+        Some(raw) => String::from_utf8_lossy(raw.as_bytes()).into_owned(),
+        None => {
+            let armed = lock(&st.armed_faults)
+                .iter()
+                .find(|(m, p, _)| m.eq_ignore_ascii_case(req.method().as_str()) && p == req.uri().path())
+                .map(|(_, _, spec)| spec.clone());
+            match armed {
+                Some(spec) => spec,
+                None => return next.run(req).await,
+            }
+        }
     };
-    let raw = String::from_utf8_lossy(raw.as_bytes()).into_owned();
     let spec = match FaultSpec::parse(&raw) {
         Ok(spec) => spec,
         Err(e) => {

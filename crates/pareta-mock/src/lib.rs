@@ -214,6 +214,26 @@ impl MockServer {
     pub fn clear_requests(&self) {
         self.state.log.clear();
     }
+
+    /// Arms a fault for every request to `method` `path` that carries no
+    /// `X-Mock-Fault` header, with the same grammar as the header (e.g.
+    /// `"status=503;times=2"`): for SDK clients, which never send that header.
+    /// `times` counts per method, path and spec, as with the header.
+    ///
+    /// ```
+    /// let mock = pareta_mock::MockServer::start();
+    /// mock.arm_fault("GET", "/v1/models", "status=503;times=1;retry-after=0");
+    /// mock.disarm_faults();
+    /// ```
+    pub fn arm_fault(&self, method: &str, path: &str, spec: &str) {
+        let mut armed = self.state.armed_faults.lock().unwrap_or_else(|e| e.into_inner());
+        armed.push((method.to_owned(), path.to_owned(), spec.to_owned()));
+    }
+
+    /// Removes every armed fault.
+    pub fn disarm_faults(&self) {
+        self.state.armed_faults.lock().unwrap_or_else(|e| e.into_inner()).clear();
+    }
 }
 
 impl std::fmt::Debug for MockServer {

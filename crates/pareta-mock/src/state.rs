@@ -27,6 +27,8 @@ pub(crate) struct AppState {
     pub log: RequestLog,
     pub idempotency: IdempotencyStore,
     pub fault_counts: Mutex<HashMap<(String, String, String), u32>>,
+    /// Faults armed from the library (method, path, spec), for clients that cannot set headers.
+    pub armed_faults: Mutex<Vec<(String, String, String)>>,
     request_counter: AtomicU64,
 }
 
@@ -54,6 +56,7 @@ impl AppState {
             log: RequestLog::default(),
             idempotency: IdempotencyStore::default(),
             fault_counts: Mutex::new(HashMap::new()),
+            armed_faults: Mutex::new(Vec::new()),
             request_counter: AtomicU64::new(0),
         }
     }
