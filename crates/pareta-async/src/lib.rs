@@ -1,1 +1,82 @@
-//! pareta-async
+//! The async client for the [Pareta](https://pareta.ai) API, for tokio
+//! applications. Built on reqwest; every method is an `async fn`, and streams are
+//! [`futures_core::Stream`]s that yield each item as soon as its bytes arrive.
+//!
+//! ```no_run
+//! use futures_util::StreamExt;
+//! use pareta_async::AsyncPareta;
+//! use pareta_async::types::{ChatCompletionRequest, ChatMessage};
+//!
+//! # async fn demo() -> pareta_async::Result<()> {
+//! let pa = AsyncPareta::from_env()?; // PARETA_API_KEY, optional PARETA_BASE_URL
+//! let req = ChatCompletionRequest::new("ep_contract_kie", vec![ChatMessage::user("Extract the parties.")]);
+//! let reply = pa.chat().completions().create(&req).await?;
+//! println!("{}", reply.content().unwrap_or_default());
+//! println!("request id {:?}, billed {:?} µUSD", reply.meta().request_id(), reply.meta().billed_micro_usd());
+//!
+//! let mut stream = pa.chat().completions().create_stream(&req).await?;
+//! while let Some(chunk) = stream.next().await {
+//!     print!("{}", chunk?.delta().unwrap_or_default());
+//! }
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! Every behaviour (retries, idempotency keys, error mapping, SSE parsing, the
+//! multi-step eval and upload flows) lives in `pareta-core`; this crate performs
+//! the requests it asks for and sleeps (with `tokio::time::sleep`) when it says so.
+//! The client needs a tokio runtime with the time driver enabled
+//! (`#[tokio::main]` has it).
+//!
+//! # Response metadata
+//!
+//! Every record carries the metadata of the response it came from:
+//! `record.meta().request_id()`, and on chat completions the billing receipt
+//! (`billed_micro_usd()`, `frontier_would_have_cost_micro_usd()`). Streams expose
+//! the same through [`ChatStream::meta`] and [`DeployStream::meta`]. Errors carry
+//! the request id too ([`Error::request_id`]).
+//!
+//! # Timeouts
+//!
+//! Ordinary calls have a total deadline (default 60 s, body included) and a
+//! connect timeout (10 s). Streams have no total deadline, so a long generation
+//! is never cut off: instead the same duration is an *idle* limit, applied to the
+//! wait for the response headers and to every read of the body. A server that
+//! stops sending mid-stream without closing the connection yields a timeout
+//! error item ([`Error::is_timeout`]). These limits apply to a client the SDK
+//! builds; with [`AsyncParetaBuilder::http_client`] your client's own settings
+//! govern.
+//!
+//! # Streams
+//!
+//! [`ChatStream`] and [`DeployStream`] read the response body only when polled:
+//! no background task, no channel, no buffering of the whole body. They are
+//! `Send + 'static + Unpin`, so they can be moved into `tokio::spawn`. A stream
+//! cut before its terminator, an `{"error": …}` object sent mid-stream, a broken
+//! connection or an idle timeout is an `Err` item, after which the stream ends.
+//! Dropping a stream closes its connection.
+//!
+//! # TLS
+//!
+//! The default `rustls` feature uses rustls with the `ring` crypto provider (or
+//! the process-wide default provider when one is installed) and the Mozilla root
+//! certificates of `webpki-roots`, like the blocking client; it needs no aws-lc
+//! C build. The `native-tls` feature uses the platform's TLS library and trust
+//! store instead, and wins when both are enabled. Without either, the client
+//! speaks plain `http://` only. To trust a private CA or use a proxy, bring your
+//! own `reqwest::Client` ([`AsyncParetaBuilder::http_client`], which also says
+//! how to give such a client a crypto provider).
+
+mod client;
+mod driver;
+mod namespaces;
+mod stream;
+
+pub use client::{AsyncPareta, AsyncParetaBuilder};
+pub use namespaces::{Chat, Completions, Endpoints, Evals, Metrics, Models, Runs, Sets, Tasks};
+pub use pareta_core::{ApiError, ApiErrorKind, Error, TransportErrorKind, UploadStep};
+pub use pareta_types as types;
+pub use stream::{ChatStream, DeployStream};
+
+/// `Result` with the SDK's [`Error`].
+pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -1,0 +1,318 @@
+//! The driver: performs core's requests with reqwest, sleeps on `Sleep` with
+//! tokio. The only place this crate touches the network.
+
+use bytes::Bytes;
+use futures_core::Stream;
+use futures_util::{StreamExt, TryStreamExt, stream};
+use pareta_core::http::is_success;
+use pareta_core::{
+    BodyPart, Config, Error, Flow, HeaderLookup, HttpRequest, Input, Method, Output, Response, TransportError,
+    TransportErrorKind,
+};
+use reqwest::header::{CONTENT_LENGTH, HeaderMap, HeaderName, HeaderValue};
+use std::io;
+use std::pin::{Pin, pin};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+use tokio::io::AsyncReadExt;
+
+/// The reqwest client and whether the SDK built it (and so owns its timeouts).
+#[derive(Debug)]
+pub(crate) struct Http {
+    client: reqwest::Client,
+    owned: bool,
+}
+
+/// A live response body, kept for a stream, with the idle limit of each read
+/// (`None` on a caller's client, whose settings govern).
+pub(crate) struct LiveBody {
+    pub response: reqwest::Response,
+    pub idle: Option<Duration>,
+}
+
+/// `HeaderLookup` over reqwest's header map.
+struct Headers<'a>(&'a HeaderMap);
+
+impl HeaderLookup for Headers<'_> {
+    fn header(&self, name: &str) -> Option<&str> {
+        self.0.get(name).and_then(|v| v.to_str().ok())
+    }
+}
+
+impl Http {
+    pub fn new(cfg: &Config, client: Option<reqwest::Client>) -> Result<Self, Error> {
+        match client {
+            Some(client) => Ok(Http { client, owned: false }),
+            None => {
+                let builder = tls(reqwest::Client::builder().connect_timeout(cfg.connect_timeout()))?;
+                let client = builder.build().map_err(|e| client_error(&e))?;
+                Ok(Http { client, owned: true })
+            }
+        }
+    }
+
+    /// Drives `flow` to the end. For a streaming request answered with a 2xx,
+    /// also returns the live body for the stream to read.
+    pub async fn run<F: Flow + Send>(&self, mut flow: F) -> Result<(F::Value, Option<LiveBody>), Error> {
+        let mut live = None;
+        loop {
+            let req = match flow.poll(Instant::now()) {
+                Output::Send(req) => req,
+                Output::Sleep(d) => {
+                    tokio::time::sleep(d).await;
+                    continue;
+                }
+                Output::Done(result) => return result.map(|v| (v, live)),
+            };
+            let idle = if self.owned { req.timeouts.idle } else { None };
+            let resp = match self.send(&req, idle).await {
+                Ok(resp) => resp,
+                Err(e) => {
+                    flow.handle(Instant::now(), Input::Transport(e));
+                    continue;
+                }
+            };
+            let status = resp.status().as_u16();
+            if req.streaming && is_success(status) {
+                let headers = Headers(resp.headers());
+                flow.handle(Instant::now(), Input::Response(Response { status, headers: &headers, body: &[] }));
+                live = Some(LiveBody { response: resp, idle });
+            } else {
+                let header_map = resp.headers().clone();
+                match read_body(resp, idle).await {
+                    Ok(body) => {
+                        let headers = Headers(&header_map);
+                        flow.handle(
+                            Instant::now(),
+                            Input::Response(Response { status, headers: &headers, body: &body }),
+                        )
+                    }
+                    Err(e) => flow.handle(Instant::now(), Input::Transport(e)),
+                }
+            }
+        }
+    }
+
+    /// Sends one request and waits for the response headers.
+    async fn send(&self, req: &HttpRequest, idle: Option<Duration>) -> Result<reqwest::Response, TransportError> {
+        let method = match req.method {
+            Method::Get => reqwest::Method::GET,
+            Method::Post => reqwest::Method::POST,
+            Method::Put => reqwest::Method::PUT,
+            Method::Delete => reqwest::Method::DELETE,
+        };
+        let mut headers = HeaderMap::with_capacity(req.headers.len() + 1);
+        for (name, value) in &req.headers {
+            let invalid = || {
+                TransportError::new(
+                    TransportErrorKind::Other,
+                    format!("the `{name}` header is not a valid HTTP header"),
+                )
+            };
+            let name = HeaderName::from_bytes(name.as_bytes()).map_err(|_| invalid())?;
+            let mut value = HeaderValue::from_str(value).map_err(|_| invalid())?;
+            value.set_sensitive(name == reqwest::header::AUTHORIZATION);
+            headers.append(name, value);
+        }
+        if !req.body.is_empty() || matches!(req.method, Method::Post | Method::Put) {
+            headers.insert(CONTENT_LENGTH, HeaderValue::from(req.body.len()));
+        }
+        let progress = Progress::new();
+        let mut builder = self.client.request(method, req.url.as_str()).headers(headers);
+        builder = match req.body.parts() {
+            [] => builder,
+            [BodyPart::Bytes(b)] => builder.body(Bytes::from_owner(Arc::clone(b))),
+            parts => builder.body(reqwest::Body::wrap_stream(body_stream(parts.to_vec(), progress.clone()))),
+        };
+        if self.owned
+            && let Some(total) = req.timeouts.total
+        {
+            builder = builder.timeout(total);
+        }
+        let mut sending = pin!(builder.send());
+        let Some(idle) = idle else {
+            return sending.await.map_err(transport_error);
+        };
+        // No response within `idle` of the last progress (the start, or the last
+        // body chunk handed to the connection) is a timeout; a slow upload that
+        // keeps moving is not.
+        loop {
+            let deadline = progress.last() + idle;
+            match tokio::time::timeout_at(deadline.into(), sending.as_mut()).await {
+                Ok(result) => return result.map_err(transport_error),
+                Err(_) if progress.last() + idle <= Instant::now() => {
+                    return Err(TransportError::new(
+                        TransportErrorKind::Timeout,
+                        format!("no response from {} within {}s", req.route, idle.as_secs_f64()),
+                    ));
+                }
+                Err(_) => {}
+            }
+        }
+    }
+}
+
+/// Reads a whole body; with an idle limit, each read gets at most `idle`.
+async fn read_body(mut resp: reqwest::Response, idle: Option<Duration>) -> Result<Bytes, TransportError> {
+    let Some(idle) = idle else {
+        return resp.bytes().await.map_err(transport_error);
+    };
+    let mut body = Vec::new();
+    loop {
+        match tokio::time::timeout(idle, resp.chunk()).await {
+            Ok(Ok(Some(chunk))) => body.extend_from_slice(&chunk),
+            Ok(Ok(None)) => return Ok(body.into()),
+            Ok(Err(e)) => return Err(transport_error(e)),
+            Err(_) => return Err(idle_timeout(idle)),
+        }
+    }
+}
+
+/// When the request body last made progress (shared with its stream).
+#[derive(Clone)]
+struct Progress {
+    start: Instant,
+    nanos: Arc<AtomicU64>,
+}
+
+impl Progress {
+    fn new() -> Self {
+        Progress { start: Instant::now(), nanos: Arc::new(AtomicU64::new(0)) }
+    }
+    fn touch(&self) {
+        let elapsed = u64::try_from(self.start.elapsed().as_nanos()).unwrap_or(u64::MAX);
+        self.nanos.fetch_max(elapsed, Ordering::Relaxed);
+    }
+    fn last(&self) -> Instant {
+        self.start + Duration::from_nanos(self.nanos.load(Ordering::Relaxed))
+    }
+}
+
+/// How much of a file is read per body chunk.
+const FILE_CHUNK: usize = 64 * 1024;
+
+type ByteStream = Pin<Box<dyn Stream<Item = io::Result<Bytes>> + Send>>;
+
+/// The body parts as one stream, opening each file only when its turn comes and
+/// reading it in chunks (never whole).
+fn body_stream(parts: Vec<BodyPart>, progress: Progress) -> ByteStream {
+    stream::iter(parts).flat_map(part_stream).inspect(move |_| progress.touch()).boxed()
+}
+
+fn part_stream(part: BodyPart) -> ByteStream {
+    match part {
+        BodyPart::Bytes(b) => stream::once(async move { Ok(Bytes::from_owner(b)) }).boxed(),
+        BodyPart::File { path, len } => {
+            let opened = async move {
+                let file = tokio::fs::File::open(&path)
+                    .await
+                    .map_err(|e| io::Error::new(e.kind(), format!("could not open {}: {e}", path.display())))?;
+                let chunks = tokio_util::io::ReaderStream::with_capacity(file.take(len), FILE_CHUNK);
+                // A file that shrank since it was measured would leave the body
+                // short of its Content-Length: say so instead.
+                Ok::<_, io::Error>(with_length_check(chunks, path, len))
+            };
+            stream::once(opened).try_flatten().boxed()
+        }
+    }
+}
+
+/// Passes `chunks` through, then fails if they added up to less than `len`.
+fn with_length_check(
+    chunks: impl Stream<Item = io::Result<Bytes>> + Send + 'static,
+    path: std::path::PathBuf,
+    len: u64,
+) -> ByteStream {
+    let counted = Arc::new(AtomicU64::new(0));
+    let tally = Arc::clone(&counted);
+    let body = chunks.inspect(move |c| {
+        if let Ok(c) = c {
+            tally.fetch_add(c.len() as u64, Ordering::Relaxed);
+        }
+    });
+    let tail = stream::once(async move {
+        let got = counted.load(Ordering::Relaxed);
+        if got < len {
+            Some(Err(io::Error::new(
+                io::ErrorKind::UnexpectedEof,
+                format!("{} shrank while it was being sent ({got} of {len} bytes)", path.display()),
+            )))
+        } else {
+            None
+        }
+    })
+    .filter_map(|x| async move { x });
+    body.chain(tail).boxed()
+}
+
+/// The TLS backend of a client the SDK builds.
+#[cfg(feature = "native-tls")]
+fn tls(builder: reqwest::ClientBuilder) -> Result<reqwest::ClientBuilder, Error> {
+    Ok(builder.tls_backend_native())
+}
+
+/// The TLS backend of a client the SDK builds: rustls with the process-wide
+/// default crypto provider if one is installed, else `ring`; Mozilla's roots.
+#[cfg(all(feature = "rustls", not(feature = "native-tls")))]
+fn tls(builder: reqwest::ClientBuilder) -> Result<reqwest::ClientBuilder, Error> {
+    let provider = rustls::crypto::CryptoProvider::get_default()
+        .cloned()
+        .unwrap_or_else(|| Arc::new(rustls::crypto::ring::default_provider()));
+    let roots = rustls::RootCertStore { roots: webpki_roots::TLS_SERVER_ROOTS.to_vec() };
+    let mut config = rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(|e| client_error(&e))?
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    config.alpn_protocols = vec![b"http/1.1".to_vec()];
+    Ok(builder.tls_backend_preconfigured(config))
+}
+
+/// Without a TLS feature the client speaks plain HTTP only.
+#[cfg(not(any(feature = "rustls", feature = "native-tls")))]
+fn tls(builder: reqwest::ClientBuilder) -> Result<reqwest::ClientBuilder, Error> {
+    Ok(builder)
+}
+
+fn client_error(e: &dyn std::error::Error) -> Error {
+    TransportError::new(TransportErrorKind::Other, format!("could not build the HTTP client: {}", describe(e))).into()
+}
+
+/// Maps reqwest's error to core's, keeping reqwest's types out of the public API.
+pub(crate) fn transport_error(e: reqwest::Error) -> TransportError {
+    let kind = if e.is_timeout() {
+        TransportErrorKind::Timeout
+    } else if e.is_connect() {
+        TransportErrorKind::Connect
+    } else if e.is_body() || e.is_decode() || e.is_request() {
+        TransportErrorKind::Io
+    } else {
+        TransportErrorKind::Other
+    };
+    TransportError::new(kind, describe(&e))
+}
+
+/// An idle limit that passed while reading a body.
+pub(crate) fn idle_timeout(idle: Duration) -> TransportError {
+    TransportError::new(
+        TransportErrorKind::Timeout,
+        format!("no data from the server for {}s while reading the response", idle.as_secs_f64()),
+    )
+}
+
+/// The error and its causes on one line (reqwest's own `Display` names only the
+/// outermost layer, e.g. "error sending request").
+fn describe(e: &dyn std::error::Error) -> String {
+    let mut text = e.to_string();
+    let mut source = e.source();
+    while let Some(cause) = source {
+        let message = cause.to_string();
+        if !text.contains(&message) {
+            text.push_str(": ");
+            text.push_str(&message);
+        }
+        source = cause.source();
+    }
+    text
+}
