@@ -2,7 +2,7 @@
 //! place this crate touches the network.
 
 use pareta_core::{
-    BodyPart, Config, Error, Flow, HeaderLookup, HttpRequest, Input, Output, Response, TransportError,
+    BodyPart, Config, Error, Flow, HeaderLookup, HttpRequest, Input, Method, Output, Response, TransportError,
     TransportErrorKind, http::is_success as is_success_status,
 };
 use std::fs::File;
@@ -83,11 +83,13 @@ impl Http {
         for (name, value) in &req.headers {
             builder = builder.header(*name, value.as_str());
         }
-        if !req.body.is_empty() {
+        let sends_body = !req.body.is_empty() || matches!(req.method, Method::Post | Method::Put);
+        if sends_body {
             builder = builder.header("content-length", req.body.len());
         }
         let other = |e: http::Error| TransportError::new(TransportErrorKind::Other, e.to_string());
         match req.body.as_bytes() {
+            Some(_) if !sends_body => self.configured(req, builder.body(()).map_err(other)?),
             Some(bytes) => self.configured(req, builder.body(bytes).map_err(other)?),
             None => {
                 let reader = PartsReader { parts: req.body.parts().to_vec().into_iter(), current: None };
