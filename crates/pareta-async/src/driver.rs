@@ -54,7 +54,12 @@ impl Http {
 
     /// Drives `flow` to the end. For a streaming request answered with a 2xx,
     /// also returns the live body for the stream to read.
-    pub async fn run<F: Flow + Send>(&self, mut flow: F) -> Result<(F::Value, Option<LiveBody>), Error> {
+    pub async fn run<F: Flow + Send>(&self, flow: F) -> Result<(F::Value, Option<LiveBody>), Error> {
+        use tracing::Instrument;
+        self.run_flow(flow).instrument(tracing::debug_span!("pareta")).await
+    }
+
+    async fn run_flow<F: Flow + Send>(&self, mut flow: F) -> Result<(F::Value, Option<LiveBody>), Error> {
         let mut live = None;
         loop {
             let req = match flow.poll(Instant::now()) {
@@ -66,9 +71,24 @@ impl Http {
                 Output::Done(result) => return result.map(|v| (v, live)),
             };
             let idle = if self.owned { req.timeouts.idle } else { None };
-            let resp = match self.send(&req, idle).await {
-                Ok(resp) => resp,
+            let started = Instant::now();
+            let sent = self.send(&req, idle).await;
+            let elapsed_ms = started.elapsed().as_secs_f64() * 1000.0;
+            let resp = match sent {
+                Ok(resp) => {
+                    tracing::debug!(
+                        method = %req.method,
+                        route = req.route,
+                        attempt = req.attempt,
+                        status = resp.status().as_u16(),
+                        request_id = resp.headers().get("x-request-id").and_then(|v| v.to_str().ok()),
+                        elapsed_ms,
+                        "pareta attempt"
+                    );
+                    resp
+                }
                 Err(e) => {
+                    tracing::debug!(method = %req.method, route = req.route, attempt = req.attempt, error = %e, elapsed_ms, "pareta attempt failed");
                     flow.handle(Instant::now(), Input::Transport(e));
                     continue;
                 }

@@ -66,6 +66,15 @@
 //! speaks plain `http://` only. To trust a private CA or use a proxy, bring your
 //! own `reqwest::Client` ([`AsyncParetaBuilder::http_client`], which also says
 //! how to give such a client a crypto provider).
+//!
+//! # Tracing
+//!
+//! Each call runs in a `tracing` span named `pareta` (its `route` is the first
+//! request's route template), with one DEBUG event per HTTP attempt carrying
+//! `method`, `route`, `attempt` (1, then 2 for the first retry, ...), `status`,
+//! `request_id` and `elapsed_ms`, or `error` when no response came. The API key
+//! and request or response bodies are never recorded. Without a subscriber this
+//! costs nothing; install one (e.g. `tracing-subscriber`) to see them.
 
 mod client;
 mod driver;

@@ -46,10 +46,12 @@ impl Http {
     /// Drives `flow` to the end. For a streaming request answered with a 2xx,
     /// also returns the live body for the stream to read.
     pub fn run<F: Flow>(&self, mut flow: F) -> Result<(F::Value, Option<LiveBody>), Error> {
+        let span = tracing::debug_span!("pareta", route = tracing::field::Empty);
+        let _entered = span.enter();
         let mut live = None;
         loop {
             match flow.poll(Instant::now()) {
-                Output::Send(req) => match self.send(&req) {
+                Output::Send(req) => match self.send_traced(&req, &span) {
                     Ok(resp) => {
                         let (parts, body) = resp.into_parts();
                         let headers = Headers(&parts.headers);
@@ -76,6 +78,35 @@ impl Http {
                 Output::Done(result) => return result.map(|v| (v, live)),
             }
         }
+    }
+
+    /// Sends with one `tracing` event per attempt (never the key or a body).
+    fn send_traced(
+        &self,
+        req: &HttpRequest,
+        span: &tracing::Span,
+    ) -> Result<http::Response<ureq::Body>, TransportError> {
+        if req.attempt == 1 {
+            span.record("route", req.route);
+        }
+        let started = Instant::now();
+        let result = self.send(req);
+        let elapsed_ms = started.elapsed().as_secs_f64() * 1000.0;
+        match &result {
+            Ok(resp) => tracing::debug!(
+                method = %req.method,
+                route = req.route,
+                attempt = req.attempt,
+                status = resp.status().as_u16(),
+                request_id = resp.headers().get("x-request-id").and_then(|v| v.to_str().ok()),
+                elapsed_ms,
+                "pareta attempt"
+            ),
+            Err(e) => {
+                tracing::debug!(method = %req.method, route = req.route, attempt = req.attempt, error = %e, elapsed_ms, "pareta attempt failed")
+            }
+        }
+        result
     }
 
     fn send(&self, req: &HttpRequest) -> Result<http::Response<ureq::Body>, TransportError> {

@@ -32,6 +32,15 @@
 //! headers, but no total deadline, so a long generation is never cut off. (ureq
 //! 3.5 has no per-read idle timeout; a server that stops sending mid-stream
 //! without closing the connection is not detected by this client.)
+//!
+//! # Tracing
+//!
+//! Each call runs in a `tracing` span named `pareta` (its `route` is the first
+//! request's route template), with one DEBUG event per HTTP attempt carrying
+//! `method`, `route`, `attempt` (1, then 2 for the first retry, ...), `status`,
+//! `request_id` and `elapsed_ms`, or `error` when no response came. The API key
+//! and request or response bodies are never recorded. Without a subscriber this
+//! costs nothing; install one (e.g. `tracing-subscriber`) to see them.
 
 mod client;
 mod driver;

@@ -80,6 +80,7 @@ impl RequestSpec {
             streaming: self.streaming,
             timeouts,
             route: self.route,
+            attempt: 1,
         }
     }
 }
@@ -142,6 +143,7 @@ impl<T> Call<T> {
                 streaming: false,
                 timeouts: Timeouts { connect: Default::default(), total: None, idle: None },
                 route: "(not sent)",
+                attempt: 1,
             },
             decode: Box::new(|_| Err(Error::Misuse("a failed call has no response"))),
             cfg: None,
@@ -173,14 +175,12 @@ impl<T> Flow for Call<T> {
 
     fn poll(&mut self, now: Instant) -> Output<T> {
         match &mut self.state {
-            State::Ready => {
-                self.state = State::InFlight;
-                Output::Send(self.request.clone())
-            }
             State::Backoff { until } if now < *until => Output::Sleep(*until - now),
-            State::Backoff { .. } => {
+            State::Ready | State::Backoff { .. } => {
                 self.state = State::InFlight;
-                Output::Send(self.request.clone())
+                let mut request = self.request.clone();
+                request.attempt = self.retries_done + 1;
+                Output::Send(request)
             }
             State::InFlight => {
                 debug_assert!(false, "Flow::poll called while a request is in flight");

@@ -155,6 +155,8 @@ pub struct HttpRequest {
     pub timeouts: Timeouts,
     /// The route template, e.g. `GET /v1/tasks/{id}`: for logs and error messages.
     pub route: &'static str,
+    /// 1 for the first attempt of this request, 2 for its first retry, ...
+    pub attempt: u32,
 }
 
 impl HttpRequest {
@@ -187,6 +189,7 @@ impl fmt::Debug for HttpRequest {
             .field("body", &self.body)
             .field("streaming", &self.streaming)
             .field("timeouts", &self.timeouts)
+            .field("attempt", &self.attempt)
             .finish()
     }
 }

@@ -95,6 +95,7 @@ fn post_retries_keep_one_idempotency_key_and_calls_get_fresh_ones() {
     assert_eq!(done.content(), Some("yo"));
     assert_eq!(done.meta().billed_micro_usd(), Some(120));
     let keys: Vec<_> = s.requests.iter().map(|r| r.header("idempotency-key").unwrap().to_owned()).collect();
+    assert_eq!(s.requests.iter().map(|r| r.attempt).collect::<Vec<_>>(), [1, 2, 3]);
     assert_eq!(keys.len(), 3);
     assert!(keys.iter().all(|k| k == &keys[0]));
     let mut s2 = Script::new(vec![reply(200, ok)]);

@@ -149,6 +149,7 @@ impl Upload {
             streaming: false,
             timeouts: Timeouts { connect: self.cfg.connect_timeout(), total: None, idle: Some(self.cfg.timeout()) },
             route: PUT,
+            attempt: 1,
         };
         Call::once(
             request,
