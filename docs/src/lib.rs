@@ -24,3 +24,32 @@ pub fn mock_async_client() -> (pareta_async::AsyncPareta, pareta_mock::MockServe
         .unwrap_or_else(|e| panic!("{e}"));
     (pa, mock)
 }
+
+#[doc = include_str!("../README.md")]
+pub mod guide {}
+#[doc = include_str!("../getting-started.md")]
+pub mod getting_started {}
+#[doc = include_str!("../configuration.md")]
+pub mod configuration {}
+#[doc = include_str!("../chat-and-streaming.md")]
+pub mod chat_and_streaming {}
+#[doc = include_str!("../endpoints.md")]
+pub mod endpoints {}
+#[doc = include_str!("../discovery.md")]
+pub mod discovery {}
+#[doc = include_str!("../evals.md")]
+pub mod evals {}
+#[doc = include_str!("../errors.md")]
+pub mod errors {}
+#[doc = include_str!("../money-and-metadata.md")]
+pub mod money_and_metadata {}
+#[doc = include_str!("../retries-and-idempotency.md")]
+pub mod retries_and_idempotency {}
+#[doc = include_str!("../testing-with-pareta-mock.md")]
+pub mod testing_with_pareta_mock {}
+#[doc = include_str!("../types.md")]
+pub mod types {}
+
+/// The repository README: its examples are compiled too (`no_run`: they need an account).
+#[doc = include_str!("../../README.md")]
+pub mod readme {}

@@ -73,7 +73,7 @@ pub enum Error {
         /// How long the wait lasted.
         waited: Duration,
     },
-    /// A document upload failed after its first step.
+    /// A signed-URL document upload failed at one of its three steps.
     #[error(transparent)]
     Upload(Box<UploadError>),
     /// A local file could not be read (before or while sending it).

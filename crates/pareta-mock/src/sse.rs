@@ -78,10 +78,10 @@ impl SseWriter {
     }
 
     async fn write(&mut self, chunk: Chunk) {
-        if let Some(tx) = &self.tx {
-            if tx.send(chunk).await.is_err() {
-                self.tx = None;
-            }
+        if let Some(tx) = &self.tx
+            && tx.send(chunk).await.is_err()
+        {
+            self.tx = None;
         }
     }
 
@@ -125,10 +125,10 @@ impl SseWriter {
             return;
         }
         let mut wait = self.faults.slow_chunk.unwrap_or(default);
-        if self.sent == 1 {
-            if let Some(extra) = self.faults.pause_after_first {
-                wait += extra;
-            }
+        if self.sent == 1
+            && let Some(extra) = self.faults.pause_after_first
+        {
+            wait += extra;
         }
         if !wait.is_zero() {
             tokio::time::sleep(wait).await;

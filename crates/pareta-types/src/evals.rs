@@ -324,7 +324,8 @@ pub struct EvalRunCreate {
     pub models: Vec<String>,
     /// Frontier baselines.
     pub frontier: Frontier,
-    /// Run label; also the inline set's name.
+    /// For an inline run, the name of the eval set created from the rows (the run
+    /// itself carries no name on the wire). Ignored for a run on an existing set.
     pub name: Option<String>,
     /// Wait until terminal when set.
     pub wait: Option<WaitOptions>,
@@ -368,7 +369,7 @@ impl EvalRunCreate {
         self.frontier = frontier.into();
         self
     }
-    /// Names the run (and the inline set).
+    /// Names the eval set an inline run creates (ignored for a run on an existing set).
     pub fn name(mut self, name: impl Into<String>) -> Self {
         self.name = Some(name.into());
         self

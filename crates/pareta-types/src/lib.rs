@@ -50,5 +50,9 @@ pub use meta::ResponseMeta;
 pub use models::{Model, ModelList};
 pub use tasks::{Leaderboard, LeaderboardEntry, Task, TaskMatch, TaskMatchCandidate};
 
+/// The decimal type of money amounts (`EvalRun::cost()`), re-exported so callers
+/// can compare and format costs without their own `rust_decimal` dependency.
+pub use rust_decimal::Decimal;
+
 /// `serde_json`'s map type, used for pass-through extra fields.
 pub type JsonMap = serde_json::Map<String, serde_json::Value>;

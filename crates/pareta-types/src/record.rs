@@ -97,10 +97,10 @@ macro_rules! record {
         }
 
         impl PartialEq for $ty {
-            /// Two records are equal when the server sent the same JSON; typed fields
-            /// are derived from it and response metadata is ignored.
+            /// Two records are equal when their JSON is the same value (whitespace and
+            /// key order aside); typed fields derive from it, response metadata is ignored.
             fn eq(&self, other: &Self) -> bool {
-                self.raw == other.raw
+                self.raw == other.raw || self.to_value() == other.to_value()
             }
         }
     };

@@ -447,3 +447,13 @@ fn polling_early_only_sleeps_the_rest_and_double_poll_is_misuse() {
     // Debug builds assert; release builds report misuse. Either way, no second Send.
     assert!(res.unwrap_or(true));
 }
+
+#[test]
+fn a_failed_url_request_is_step_1_and_keeps_the_api_error() {
+    let up = UploadDocument::new("s", 0, "f", Document::bytes(vec![0u8; 10]));
+    let mut s = Script::new(vec![reply(402, r#"{"detail":"balance empty"}"#)]);
+    let err = s.run(upload::upload_document(&cfg(), &up, upload::INLINE_LIMIT)).unwrap_err();
+    assert!(matches!(&err, Error::Upload(u) if u.step == UploadStep::RequestUrl), "{err:?}");
+    assert!(err.to_string().contains("step 1 of 3") && err.to_string().contains("balance empty"), "{err}");
+    assert_eq!(err.api().map(|a| a.kind()), Some(ApiErrorKind::InsufficientCredits));
+}

@@ -177,7 +177,7 @@ fn upload_error(step: UploadStep, status: Option<u16>, detail: String, source: O
     Error::Upload(Box::new(UploadError { step, status, detail, source }))
 }
 
-/// Wraps a failure of step 2 or 3 so it says which step failed and what the server said.
+/// Wraps a failure of the signed-URL handshake so it says which step failed and what the server said.
 fn at_step(step: UploadStep, e: Error) -> Error {
     match e {
         Error::Upload(_) => e,
@@ -219,6 +219,7 @@ impl Flow for Upload {
                         }
                         State::Put { call: self.put(signed.upload_url), storage_uri: signed.storage_uri }
                     }
+                    Err(Output::Done(Err(e))) => return Output::Done(Err(at_step(UploadStep::RequestUrl, e))),
                     Err(out) => {
                         self.state = State::RequestUrl(call);
                         return out;
