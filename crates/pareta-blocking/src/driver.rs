@@ -139,7 +139,7 @@ impl Http {
             config = config
                 .timeout_connect(Some(req.timeouts.connect))
                 .timeout_global(req.timeouts.total)
-                .timeout_recv_response(req.timeouts.idle);
+                .timeout_per_read(req.timeouts.idle);
         }
         self.agent.run(config.build()).map_err(transport_error)
     }
@@ -176,7 +176,11 @@ impl Read for PartsReader {
 
 /// Maps ureq's error to core's, keeping ureq's types out of the public API.
 pub(crate) fn transport_error(e: ureq::Error) -> TransportError {
-    let kind = match &e {
+    TransportError::new(transport_error_kind(&e), e.to_string())
+}
+
+fn transport_error_kind(e: &ureq::Error) -> TransportErrorKind {
+    match e {
         ureq::Error::Timeout(_) => TransportErrorKind::Timeout,
         ureq::Error::Io(io) if io.kind() == io::ErrorKind::TimedOut => TransportErrorKind::Timeout,
         ureq::Error::Io(io) if io.kind() == io::ErrorKind::ConnectionRefused => TransportErrorKind::Connect,
@@ -184,12 +188,15 @@ pub(crate) fn transport_error(e: ureq::Error) -> TransportError {
         ureq::Error::HostNotFound | ureq::Error::ConnectionFailed => TransportErrorKind::Connect,
         ureq::Error::Protocol(_) => TransportErrorKind::Io,
         _ => TransportErrorKind::Other,
-    };
-    TransportError::new(kind, e.to_string())
+    }
 }
 
 /// Maps an I/O error while reading a stream.
 pub(crate) fn read_error(e: io::Error) -> TransportError {
+    // ureq reports its own errors (a per-read timeout, say) wrapped in io::Error.
+    if let Some(inner) = e.get_ref().and_then(|inner| inner.downcast_ref::<ureq::Error>()) {
+        return TransportError::new(transport_error_kind(inner), inner.to_string());
+    }
     let kind = if e.kind() == io::ErrorKind::TimedOut { TransportErrorKind::Timeout } else { TransportErrorKind::Io };
     TransportError::new(kind, e.to_string())
 }

@@ -28,10 +28,10 @@
 //! # Timeouts
 //!
 //! Ordinary calls have a total deadline (default 60 s) and a connect timeout
-//! (10 s). Streams have the connect timeout and a deadline for the response
-//! headers, but no total deadline, so a long generation is never cut off. (ureq
-//! 3.5 has no per-read idle timeout; a server that stops sending mid-stream
-//! without closing the connection is not detected by this client.)
+//! (10 s). Streams have the connect timeout and an idle timeout instead (the same
+//! 60 s by default, restarted by every read), so a long generation that keeps
+//! sending is never cut off while a server that goes silent is. These apply to an
+//! agent the client builds; a caller's own agent keeps its own settings.
 //!
 //! # Tracing
 //!

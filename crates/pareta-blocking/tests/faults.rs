@@ -197,3 +197,33 @@ fn items_arrive_before_the_stream_ends() {
     // The first item came with the first chunk, one delay before the end (ordering, not a timing bound).
     assert!(first_at < t0.elapsed());
 }
+
+fn quick_client(base_url: &str) -> pareta_blocking::Pareta {
+    pareta_blocking::Pareta::builder()
+        .api_key("pareta_sk_x")
+        .base_url(base_url)
+        .timeout(std::time::Duration::from_millis(400))
+        .build()
+        .unwrap()
+}
+
+#[test]
+fn a_stream_that_goes_silent_ends_with_a_timeout_item() {
+    let mut reply = Reply::sse(vec![CHAT[..60].to_vec(), CHAT[60..].to_vec()]);
+    reply.chunk_delay = std::time::Duration::from_millis(1500); // far past the 400 ms idle limit
+    let server = RawServer::script(vec![reply]);
+    let items: Vec<_> =
+        quick_client(&server.base_url).chat().completions().create_stream(&chat_req()).unwrap().collect();
+    let last = items.last().unwrap().as_ref().unwrap_err();
+    assert!(last.is_timeout(), "{last:?}");
+}
+
+#[test]
+fn a_long_stream_that_keeps_sending_is_not_cut_by_the_timeout() {
+    // 8 chunks 150 ms apart: 1.2 s in all, three times the 400 ms timeout, but no read waits long.
+    let mut reply = Reply::sse(CHAT.chunks(CHAT.len() / 8 + 1).map(<[u8]>::to_vec).collect());
+    reply.chunk_delay = std::time::Duration::from_millis(150);
+    let server = RawServer::script(vec![reply]);
+    let stream = quick_client(&server.base_url).chat().completions().create_stream(&chat_req()).unwrap();
+    assert_eq!(stream.collect_text().unwrap(), "The parties");
+}
