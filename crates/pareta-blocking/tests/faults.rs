@@ -1,3 +1,4 @@
+#![allow(clippy::unwrap_used)]
 //! Error mapping, retries, idempotency and stream faults, over real sockets.
 
 mod support;
