@@ -7,6 +7,8 @@ use pareta_types::{ChatCompletionChunk, DeployEvent, Endpoint, ResponseMeta};
 use std::io::Read;
 
 const READ_BUF: usize = 16 * 1024;
+/// At most this much is read past a stream's terminator to free its connection.
+const DRAIN_LIMIT: usize = 64 * 1024;
 
 /// Pulls bytes only when the caller asks for the next item; drops the body (and
 /// with it the connection) as soon as the stream is finished or dropped.
@@ -31,7 +33,17 @@ impl<D: StreamDecoder> Pull<D> {
                 return Some(item);
             }
             if self.dec.is_finished() {
-                self.body = None;
+                // Read the few bytes after the terminator (the chunked-encoding
+                // trailer) so ureq can pool the connection; bounded.
+                if let Some(mut body) = self.body.take() {
+                    let mut left = DRAIN_LIMIT;
+                    while let Ok(n @ 1..) = body.read(&mut self.buf) {
+                        left = left.saturating_sub(n);
+                        if left == 0 {
+                            break;
+                        }
+                    }
+                }
                 return None;
             }
             let Some(body) = &mut self.body else {

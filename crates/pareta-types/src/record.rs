@@ -81,8 +81,10 @@ macro_rules! record {
 
         impl<'de> serde::Deserialize<'de> for $ty {
             fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-                let value = serde_json::Value::deserialize(d)?;
-                $ty::from_value(value).map_err(serde::de::Error::custom)
+                // Capture the record's exact text (no `Value` tree, no
+                // re-serialization), then run the one typed parse over it.
+                let raw = Box::<serde_json::value::RawValue>::deserialize(d)?;
+                $ty::from_json(raw.get()).map_err(serde::de::Error::custom)
             }
         }
 
