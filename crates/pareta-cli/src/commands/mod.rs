@@ -1,0 +1,7 @@
+//! One module per command group.
+
+pub mod chat;
+pub mod endpoints;
+pub mod evals;
+pub mod models;
+pub mod tasks;

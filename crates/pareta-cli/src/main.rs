@@ -1,0 +1,123 @@
+//! `pareta`: a terminal front end to the Pareta API, on the blocking client.
+//!
+//! Exit status: 0 on success, 1 on an API or SDK error (a missing API key
+//! included), 2 on a usage error (bad flags, a bad JSONL file, a bad `--param`).
+
+mod cli;
+mod commands;
+mod output;
+
+use clap::{CommandFactory, Parser};
+use cli::{Cli, Command, Global};
+use pareta_blocking::{Error, Pareta};
+use std::process::ExitCode;
+use std::time::Duration;
+
+/// Why a command failed, which decides the exit status.
+#[derive(Debug)]
+pub enum CliError {
+    /// The API or the SDK failed (exit 1).
+    Sdk(Error),
+    /// The request succeeded but what it reports failed, e.g. a failed eval run (exit 1).
+    Failed(String),
+    /// The invocation was wrong (exit 2).
+    Usage(String),
+}
+
+impl From<Error> for CliError {
+    fn from(e: Error) -> Self {
+        CliError::Sdk(e)
+    }
+}
+
+/// `Result` of a command.
+pub type CliResult<T = ()> = Result<T, CliError>;
+
+/// What every command gets: the client and the output mode.
+#[derive(Debug)]
+pub struct Ctx {
+    /// The client.
+    pub pa: Pareta,
+    /// `--json`: print the server's JSON as received.
+    pub json: bool,
+    /// `--timeout`, when given.
+    pub timeout: Option<Duration>,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(CliError::Sdk(e)) => {
+            eprintln!("error: {e}");
+            ExitCode::from(1)
+        }
+        Err(CliError::Failed(msg)) => {
+            eprintln!("error: {msg}");
+            ExitCode::from(1)
+        }
+        Err(CliError::Usage(msg)) => {
+            eprintln!("error: {msg}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn run(cli: Cli) -> CliResult {
+    if let Command::Completions { shell } = cli.command {
+        clap_complete::generate(shell, &mut Cli::command(), "pareta", &mut std::io::stdout());
+        return Ok(());
+    }
+    // Keep the mock alive for the whole command.
+    let (pa, _mock) = client(&cli.global)?;
+    let ctx = Ctx { pa, json: cli.global.json, timeout: cli.global.timeout.map(Duration::from_secs) };
+    match cli.command {
+        Command::Models(c) => commands::models::run(&ctx, c),
+        Command::Tasks(c) => commands::tasks::run(&ctx, c),
+        Command::Endpoints(c) => commands::endpoints::run(&ctx, c),
+        Command::Chat(a) => commands::chat::run(&ctx, a),
+        Command::Evals(c) => commands::evals::run(&ctx, c),
+        Command::Completions { .. } => Ok(()),
+    }
+}
+
+#[cfg(feature = "mock")]
+type MockGuard = Option<pareta_mock::MockServer>;
+#[cfg(not(feature = "mock"))]
+type MockGuard = Option<()>;
+
+/// Starts the in-process mock for `--mock`, returning its base URL and the server.
+#[cfg(feature = "mock")]
+fn start_mock() -> CliResult<(String, MockGuard)> {
+    let server = pareta_mock::MockServer::start();
+    Ok((server.base_url(), Some(server)))
+}
+
+#[cfg(not(feature = "mock"))]
+fn start_mock() -> CliResult<(String, MockGuard)> {
+    Err(CliError::Usage("--mock needs a pareta built with the `mock` feature".to_owned()))
+}
+
+fn client(g: &Global) -> CliResult<(Pareta, MockGuard)> {
+    let mut b = Pareta::builder();
+    let guard = if g.mock {
+        let (url, guard) = start_mock()?;
+        b = b.api_key("pareta_sk_mock").base_url(url);
+        guard
+    } else {
+        if let Some(key) = &g.api_key {
+            b = b.api_key(key);
+        }
+        if let Some(url) = &g.base_url {
+            b = b.base_url(url);
+        }
+        None
+    };
+    if let Some(t) = g.timeout {
+        b = b.timeout(Duration::from_secs(t));
+    }
+    if let Some(n) = g.max_retries {
+        b = b.max_retries(n);
+    }
+    Ok((b.build()?, guard))
+}
