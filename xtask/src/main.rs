@@ -1,5 +1,6 @@
 //! Project automation: `cargo xtask <demo|ci|bench>`.
 
+mod bench;
 mod demo;
 
 use std::process::{Command, ExitCode};
@@ -10,14 +11,15 @@ commands:
   demo    walk the discovery funnel with the blocking client (against an in-process
           pareta-mock, or your account when PARETA_API_KEY and PARETA_BASE_URL are set)
   ci      fmt check, clippy -D warnings, tests, rustdoc -D warnings (what .ci/run runs)
-  bench   performance harness (not implemented yet: see issue 8)";
+  bench   performance harness (issue 8): release build, loopback servers, a table of
+          ours vs baselines; --quick for a CI smoke run (see `cargo xtask bench --help`)";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let result = match args.first().map(String::as_str) {
         Some("demo") => demo::run(),
         Some("ci") => ci(),
-        Some("bench") => Err("`cargo xtask bench` is not implemented yet (issue 8)".into()),
+        Some("bench") => bench::run(&args[1..]),
         Some("-h" | "--help" | "help") => {
             println!("{USAGE}");
             Ok(())

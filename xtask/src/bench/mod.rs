@@ -1,0 +1,473 @@
+//! `cargo xtask bench [--quick]`: the performance harness of issue 8.
+//!
+//! Every goal is a ratio against a baseline measured side by side in the same
+//! run, because these machines are shared and noisy. Nothing here asserts a
+//! time: each row prints ours, the baseline, the ratio, the goal and PASS or
+//! MISS, and a MISS is reported, never an error exit.
+//!
+//! # Processes
+//!
+//! `cargo xtask` builds xtask in debug, so `bench` re-runs itself as
+//! `cargo run --release -p xtask -- bench __inner ...`. The release process then
+//! starts the loopback benchmark server as a child process (`bench __server`,
+//! so the clients' memory and file descriptors are their own) and runs the
+//! memory and scale measurements in child processes of their own
+//! (`bench __child ...`), so that each peak RSS is that measurement's only.
+//! The server exits when its parent closes its stdin, or after 30 minutes.
+//!
+//! # Items (the numbering of the issue)
+//!
+//! 1. [`decode`]: SSE + chat-chunk decode throughput in process, against a
+//!    bare line-split + `serde_json::from_slice` loop (plain structs, and
+//!    `serde_json::Value`); the Python client end to end is in item 3's rows.
+//! 2. [`calls`]: small calls per second, SDK vs raw ureq / raw reqwest (also at
+//!    64 concurrent requests), and vs the Python client.
+//! 3. [`streams`]: streaming end to end, SDK vs raw client reading the same SSE
+//!    body, vs the Python client; time to first chunk on a stream that pauses.
+//! 4. [`upload`]: peak RSS growth of a large `Document::path` upload.
+//! 5. [`streams`]: 200 and 1,000 concurrent async streams on one client.
+
+mod calls;
+mod decode;
+mod profile;
+mod python;
+mod server;
+mod streams;
+mod upload;
+
+use std::fmt::Write as _;
+use std::io::Write as _;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// The harness's result type.
+pub type Result<T = ()> = std::result::Result<T, Box<dyn std::error::Error>>;
+
+const USAGE: &str = "usage: cargo xtask bench [--quick] [--only ITEMS] [--no-python]
+
+Builds xtask in release mode and runs the performance harness of issue 8 against
+loopback servers it starts itself; prints a table of ours / baseline / ratio / goal.
+Timings are reported, never asserted: a missed goal prints MISS and exits 0.
+
+options:
+  --quick        fewer and shorter runs (2k-chunk stream, 3 runs, 32 MiB upload,
+                 200 streams): a smoke run for CI, under 2 minutes once built
+  --only ITEMS   comma-separated items to run, e.g. --only 1,3 (default 1,2,3,4,5)
+  --no-python    skip the Python baseline (pareta==0.1.0 in target/bench-venv)";
+
+/// Entry point of `cargo xtask bench ...` (and of its hidden re-invocations).
+pub fn run(args: &[String]) -> Result {
+    match args.first().map(String::as_str) {
+        Some("__inner") => inner(&args[1..]),
+        Some("__server") => server::serve_child(&args[1..]),
+        Some("__child") => child(&args[1..]),
+        Some("-h" | "--help" | "help") => {
+            println!("{USAGE}");
+            Ok(())
+        }
+        _ => outer(args),
+    }
+}
+
+/// Re-runs the harness as a release build (`cargo xtask` is a debug build).
+fn outer(args: &[String]) -> Result {
+    Opts::parse(args)?;
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let mut cmd = Command::new(cargo);
+    cmd.args(["run", "--release", "--quiet", "--package", "xtask", "--", "bench", "__inner"]).args(args);
+    eprintln!("building xtask in release mode and running the harness (cargo run --release -p xtask -- bench)");
+    let status = cmd.status()?;
+    if !status.success() {
+        return Err(format!("the release harness failed ({status})").into());
+    }
+    Ok(())
+}
+
+/// Options of one run.
+#[derive(Clone, Debug)]
+pub struct Opts {
+    /// The smoke variant.
+    pub quick: bool,
+    /// Items to run (1..=5).
+    pub only: Vec<u8>,
+    /// Run the Python baseline.
+    pub python: bool,
+}
+
+impl Opts {
+    fn parse(args: &[String]) -> Result<Opts> {
+        let mut opts = Opts { quick: false, only: vec![1, 2, 3, 4, 5], python: true };
+        let mut it = args.iter();
+        while let Some(arg) = it.next() {
+            match arg.as_str() {
+                "--quick" => opts.quick = true,
+                "--no-python" => opts.python = false,
+                "--only" => {
+                    let list = it.next().ok_or("--only needs a list of items, e.g. --only 1,3")?;
+                    opts.only = list
+                        .split(',')
+                        .map(|s| match s.trim().parse::<u8>() {
+                            Ok(n @ 1..=5) => Ok(n),
+                            _ => Err(format!("--only: {s:?} is not an item 1..5")),
+                        })
+                        .collect::<std::result::Result<_, _>>()?;
+                }
+                other => return Err(format!("unknown bench option {other:?}\n\n{USAGE}").into()),
+            }
+        }
+        Ok(opts)
+    }
+
+    fn wants(&self, item: u8) -> bool {
+        self.only.contains(&item)
+    }
+
+    /// Chunks in the recorded stream.
+    pub fn chunks(&self) -> usize {
+        if self.quick { 2_000 } else { 10_000 }
+    }
+    /// Samples per measurement (the median is reported).
+    pub fn runs(&self) -> usize {
+        if self.quick { 3 } else { 7 }
+    }
+    /// Minimum duration of one sample.
+    pub fn sample(&self) -> Duration {
+        Duration::from_millis(if self.quick { 200 } else { 600 })
+    }
+}
+
+/// What a row's status is judged by.
+#[derive(Clone, Copy, Debug)]
+pub enum Goal {
+    /// ours / baseline must be at least this.
+    AtLeast(f64),
+    /// ours / baseline must be at most this.
+    AtMost(f64),
+    /// ours (absolute) must be at most this.
+    Below(f64),
+    /// Judged by `ok` (e.g. every stream completed).
+    Complete,
+    /// Reported only.
+    Info,
+}
+
+/// One line of the table.
+#[derive(Clone, Debug)]
+pub struct Row {
+    item: &'static str,
+    name: String,
+    ours: Option<f64>,
+    baseline: Option<f64>,
+    unit: &'static str,
+    goal: Goal,
+    ok: bool,
+    note: String,
+}
+
+impl Row {
+    /// A row comparing `ours` with `baseline` (either may be unavailable).
+    pub fn new(
+        item: &'static str,
+        name: impl Into<String>,
+        ours: Option<f64>,
+        baseline: Option<f64>,
+        unit: &'static str,
+        goal: Goal,
+    ) -> Row {
+        Row { item, name: name.into(), ours, baseline, unit, goal, ok: true, note: String::new() }
+    }
+    /// Adds a note (shown after the status).
+    pub fn note(mut self, note: impl Into<String>) -> Row {
+        self.note = note.into();
+        self
+    }
+    /// Sets the outcome of a [`Goal::Complete`] row.
+    pub fn ok(mut self, ok: bool) -> Row {
+        self.ok = ok;
+        self
+    }
+
+    fn ratio(&self) -> Option<f64> {
+        match (self.ours, self.baseline) {
+            (Some(o), Some(b)) if b > 0.0 => Some(o / b),
+            _ => None,
+        }
+    }
+
+    fn goal_text(&self) -> String {
+        match self.goal {
+            Goal::AtLeast(x) => format!("≥ {x}x"),
+            Goal::AtMost(x) => format!("≤ {x}x"),
+            Goal::Below(x) => format!("≤ {} {}", fmt_num(x), self.unit),
+            Goal::Complete => "all complete".into(),
+            Goal::Info => String::new(),
+        }
+    }
+
+    fn status(&self) -> &'static str {
+        let judged = match self.goal {
+            Goal::AtLeast(x) => self.ratio().map(|r| r >= x),
+            Goal::AtMost(x) => self.ratio().map(|r| r <= x),
+            Goal::Below(x) => self.ours.map(|o| o <= x),
+            Goal::Complete => Some(self.ok),
+            Goal::Info => return "",
+        };
+        match judged {
+            Some(true) => "PASS",
+            Some(false) => "MISS",
+            None => "n/a",
+        }
+    }
+}
+
+/// A number with a sensible number of digits.
+pub fn fmt_num(x: f64) -> String {
+    let a = x.abs();
+    if a >= 100_000.0 {
+        let s = format!("{x:.0}");
+        // thousands separators
+        let (sign, digits) = s.strip_prefix('-').map_or(("", s.as_str()), |d| ("-", d));
+        let mut out = String::new();
+        for (i, c) in digits.chars().enumerate() {
+            if i > 0 && (digits.len() - i) % 3 == 0 {
+                out.push(',');
+            }
+            out.push(c);
+        }
+        format!("{sign}{out}")
+    } else if a >= 100.0 {
+        format!("{x:.0}")
+    } else if a >= 10.0 {
+        format!("{x:.1}")
+    } else {
+        format!("{x:.2}")
+    }
+}
+
+fn cell(v: Option<f64>, unit: &str) -> String {
+    match v {
+        Some(v) if unit.is_empty() => fmt_num(v),
+        Some(v) => format!("{} {unit}", fmt_num(v)),
+        None => "n/a".into(),
+    }
+}
+
+/// Renders the rows as a Markdown table.
+pub fn table(rows: &[Row]) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "| item | measurement | ours | baseline | ratio | goal | status |");
+    let _ = writeln!(out, "|---|---|---:|---:|---:|---|---|");
+    for r in rows {
+        let ratio = r.ratio().map(|x| format!("{x:.2}x")).unwrap_or_default();
+        let status = if r.note.is_empty() { r.status().to_owned() } else { format!("{} {}", r.status(), r.note) };
+        let _ = writeln!(
+            out,
+            "| {} | {} | {} | {} | {} | {} | {} |",
+            r.item,
+            r.name,
+            cell(r.ours, r.unit),
+            cell(r.baseline, r.unit),
+            ratio,
+            r.goal_text(),
+            status.trim()
+        );
+    }
+    out
+}
+
+/// The median of some samples (NaN-free by construction).
+pub fn median(mut v: Vec<f64>) -> f64 {
+    if v.is_empty() {
+        return f64::NAN;
+    }
+    v.sort_by(f64::total_cmp);
+    let n = v.len();
+    if n % 2 == 1 { v[n / 2] } else { (v[n / 2 - 1] + v[n / 2]) / 2.0 }
+}
+
+/// Calls `f` (one unit of work per call, returning how many units it did)
+/// until `min` has passed; returns units per second.
+pub fn rate(min: Duration, mut f: impl FnMut() -> Result<u64>) -> Result<f64> {
+    let start = Instant::now();
+    let mut units = 0u64;
+    loop {
+        units += f()?;
+        let elapsed = start.elapsed();
+        if elapsed >= min {
+            return Ok(units as f64 / elapsed.as_secs_f64());
+        }
+    }
+}
+
+/// A sampler: one call measures one sample (a rate).
+pub type Sampler<'a> = Box<dyn FnMut() -> Result<f64> + 'a>;
+
+/// Runs `runs` rounds; in each round every sampler takes one sample, in turn,
+/// so that ours and its baselines see the same machine load. Returns the
+/// median of each.
+pub fn side_by_side(runs: usize, samplers: &mut [Sampler<'_>]) -> Result<Vec<f64>> {
+    for s in samplers.iter_mut() {
+        s()?; // warm-up, not counted
+    }
+    let mut samples = vec![Vec::with_capacity(runs); samplers.len()];
+    for _ in 0..runs {
+        for (s, out) in samplers.iter_mut().zip(samples.iter_mut()) {
+            out.push(s()?);
+        }
+    }
+    Ok(samples.into_iter().map(median).collect())
+}
+
+/// A field of `/proc/self/status` in KiB (`VmHWM:   12345 kB`), on Linux.
+pub fn status_kib(field: &str) -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with(field) && l[field.len()..].starts_with(':'))?;
+    line[field.len() + 1..].trim().strip_suffix("kB")?.trim().parse().ok()
+}
+
+/// The workspace's `target/` directory.
+pub fn target_dir() -> std::path::PathBuf {
+    match std::env::var_os("CARGO_TARGET_DIR") {
+        Some(d) => d.into(),
+        None => {
+            let xtask = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+            xtask.parent().unwrap_or(xtask).join("target")
+        }
+    }
+}
+
+/// The hidden child-process entry points.
+fn child(args: &[String]) -> Result {
+    match args.first().map(String::as_str) {
+        Some("upload") => upload::child(&args[1..]),
+        Some("streams") => streams::scale_child(&args[1..]),
+        Some("profile") => profile::run(&args[1..]),
+        other => Err(format!("unknown bench child {other:?}").into()),
+    }
+}
+
+/// Runs this executable as a child (`bench __child ...`) and returns the JSON
+/// object it prints last on stdout.
+pub fn run_child(args: &[&str]) -> Result<serde_json::Value> {
+    let exe = std::env::current_exe()?;
+    let out = Command::new(exe).arg("bench").arg("__child").args(args).stderr(Stdio::inherit()).output()?;
+    if !out.status.success() {
+        return Err(format!("bench child {args:?} failed ({})", out.status).into());
+    }
+    let text = String::from_utf8_lossy(&out.stdout);
+    let last = text.lines().rev().find(|l| l.starts_with('{')).ok_or("bench child printed no result")?;
+    Ok(serde_json::from_str(last)?)
+}
+
+/// A one-line description of this machine.
+fn machine() -> String {
+    let cpu = std::fs::read_to_string("/proc/cpuinfo")
+        .ok()
+        .and_then(|s| {
+            s.lines().find(|l| l.starts_with("model name")).map(|l| l.split(':').nth(1).unwrap_or("").trim().to_owned())
+        })
+        .unwrap_or_else(|| "unknown CPU".into());
+    let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(0);
+    let mem = std::fs::read_to_string("/proc/meminfo")
+        .ok()
+        .and_then(|s| s.lines().find(|l| l.starts_with("MemTotal:")).map(str::to_owned))
+        .and_then(|l| l.split_whitespace().nth(1).and_then(|k| k.parse::<f64>().ok()))
+        .map(|kib| format!("{:.0} GiB", kib / 1024.0 / 1024.0))
+        .unwrap_or_else(|| "? GiB".into());
+    format!("{cores} cores ({cpu}), {mem} RAM, {} {}", std::env::consts::OS, std::env::consts::ARCH)
+}
+
+/// The release-mode harness.
+fn inner(args: &[String]) -> Result {
+    let opts = Opts::parse(args)?;
+    let started = Instant::now();
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    println!("pareta bench{} on {}", if opts.quick { " --quick" } else { "" }, machine());
+    println!(
+        "stream: {} chunks; {} runs per measurement (median), samples of at least {} ms",
+        opts.chunks(),
+        opts.runs(),
+        opts.sample().as_millis()
+    );
+    let _ = std::io::stdout().flush();
+
+    let mut rows = Vec::new();
+    let server = server::Child::start()?;
+    let py = if opts.python && (opts.wants(2) || opts.wants(3)) {
+        match python::Python::setup() {
+            Ok(py) => Some(py),
+            Err(reason) => {
+                println!("Python baseline unavailable: {reason}");
+                None
+            }
+        }
+    } else {
+        None
+    };
+
+    if opts.wants(1) {
+        step("1: decode throughput (in process)");
+        rows.extend(decode::bench(&opts)?);
+    }
+    if opts.wants(2) {
+        step("2: small calls");
+        rows.extend(calls::bench(&opts, &server, py.as_ref())?);
+    }
+    if opts.wants(3) {
+        step("3: streaming end to end");
+        rows.extend(streams::bench(&opts, &server, py.as_ref())?);
+    }
+    if opts.wants(4) {
+        step("4: upload memory");
+        rows.extend(upload::bench(&opts, &server)?);
+    }
+    if opts.wants(5) {
+        step("5: concurrent async streams");
+        rows.extend(streams::scale(&opts, &server)?);
+    }
+    drop(server);
+
+    println!();
+    print!("{}", table(&rows));
+    let missed = rows.iter().filter(|r| r.status() == "MISS").count();
+    println!();
+    println!(
+        "{} rows, {} goals missed; harness time {:.1} s (timings are reported, never asserted)",
+        rows.len(),
+        missed,
+        started.elapsed().as_secs_f64()
+    );
+    Ok(())
+}
+
+fn step(name: &str) {
+    eprintln!("== item {name}");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn median_and_status() {
+        assert_eq!(median(vec![3.0, 1.0, 2.0]), 2.0);
+        assert_eq!(median(vec![4.0, 1.0, 2.0, 3.0]), 2.5);
+        let r = Row::new("1", "x", Some(8.0), Some(10.0), "/s", Goal::AtLeast(0.8));
+        assert_eq!(r.status(), "PASS");
+        let r = Row::new("1", "x", Some(7.0), Some(10.0), "/s", Goal::AtLeast(0.8));
+        assert_eq!(r.status(), "MISS");
+        let r = Row::new("1", "x", Some(7.0), None, "/s", Goal::AtLeast(0.8));
+        assert_eq!(r.status(), "n/a");
+        let r = Row::new("4", "x", Some(3.0), None, "MiB", Goal::Below(16.0));
+        assert_eq!(r.status(), "PASS");
+        assert!(table(&[r]).contains("| 4 | x | 3.00 MiB | n/a |  | ≤ 16.0 MiB | PASS |"));
+    }
+
+    #[test]
+    fn options() {
+        let o = Opts::parse(&["--quick".into(), "--only".into(), "1,3".into()]).unwrap();
+        assert!(o.quick && o.wants(3) && !o.wants(2));
+        assert!(Opts::parse(&["--only".into(), "9".into()]).is_err());
+        assert_eq!(fmt_num(1_712_345.4), "1,712,345");
+    }
+}
