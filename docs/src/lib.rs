@@ -53,3 +53,7 @@ pub mod types {}
 /// The repository README: its examples are compiled too (`no_run`: they need an account).
 #[doc = include_str!("../../README.md")]
 pub mod readme {}
+
+/// How the SDK is measured (`cargo xtask bench`) and the latest numbers.
+#[doc = include_str!("../performance.md")]
+pub mod performance {}
