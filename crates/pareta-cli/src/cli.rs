@@ -24,7 +24,7 @@ pub struct Global {
     /// API key (`pareta_sk_...`).
     #[arg(long, global = true, help_heading = "Global options", env = "PARETA_API_KEY", hide_env_values = true)]
     pub api_key: Option<String>,
-    /// API root (default https://api.pareta.ai).
+    /// API root (default: the production API, `https://api.pareta.ai`).
     #[arg(long, global = true, help_heading = "Global options", env = "PARETA_BASE_URL")]
     pub base_url: Option<String>,
     /// Total deadline of one call, in seconds.

@@ -3,7 +3,7 @@
 //! Run it with no account (an in-process mock of the API serves it):
 //!
 //! ```text
-//! cargo run -p pareta-async --example streaming
+//! cargo run -p pareta-async --example async_streaming
 //! ```
 //!
 //! Against the real API, set `PARETA_API_KEY` (and optionally `PARETA_BASE_URL`)

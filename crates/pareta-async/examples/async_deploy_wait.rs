@@ -4,7 +4,7 @@
 //! Run it with no account (an in-process mock of the API serves it):
 //!
 //! ```text
-//! cargo run -p pareta-async --example deploy_wait
+//! cargo run -p pareta-async --example async_deploy_wait
 //! ```
 //!
 //! Against the real API, set `PARETA_API_KEY` (and optionally `PARETA_BASE_URL`).

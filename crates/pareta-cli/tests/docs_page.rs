@@ -1,0 +1,43 @@
+//! Runs every `pareta --mock ...` line of docs/cli.md, so the page cannot drift.
+#![allow(clippy::unwrap_used)]
+
+use std::process::Command;
+
+/// Splits a command line on spaces, keeping double-quoted words together.
+fn words(line: &str) -> Vec<String> {
+    let (mut out, mut cur, mut quoted) = (Vec::new(), String::new(), false);
+    for c in line.chars() {
+        match c {
+            '"' => quoted = !quoted,
+            ' ' if !quoted => {
+                if !cur.is_empty() {
+                    out.push(std::mem::take(&mut cur));
+                }
+            }
+            c => cur.push(c),
+        }
+    }
+    if !cur.is_empty() {
+        out.push(cur);
+    }
+    out
+}
+
+#[test]
+fn every_mock_example_in_the_cli_page_succeeds() {
+    let page = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../docs/cli.md")).unwrap();
+    let examples: Vec<&str> = page.lines().filter(|l| l.starts_with("pareta --mock ")).collect();
+    assert!(examples.len() >= 10, "the page lost its examples");
+    for line in examples {
+        let args = words(line);
+        let out = Command::new(env!("CARGO_BIN_EXE_pareta")).args(&args[1..]).output().unwrap();
+        assert!(
+            out.status.success(),
+            "`{line}` exited {:?}\nstdout: {}\nstderr: {}",
+            out.status.code(),
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(!out.stdout.is_empty(), "`{line}` printed nothing");
+    }
+}
