@@ -44,7 +44,24 @@ pub struct Ctx {
     pub timeout: Option<Duration>,
 }
 
+/// Rust ignores SIGPIPE, so printing to a closed pipe (`pareta tasks list | head`)
+/// panics inside `println!`. A reader that stopped early is not an error for a CLI:
+/// exit quietly, as a SIGPIPE-killed Unix tool would, instead of printing a panic.
+fn exit_quietly_on_broken_pipe() {
+    let default = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let payload = info.payload();
+        let msg =
+            payload.downcast_ref::<String>().map(String::as_str).or_else(|| payload.downcast_ref::<&str>().copied());
+        if msg.is_some_and(|m| m.contains("Broken pipe")) {
+            std::process::exit(0);
+        }
+        default(info);
+    }));
+}
+
 fn main() -> ExitCode {
+    exit_quietly_on_broken_pipe();
     let cli = Cli::parse();
     match run(cli) {
         Ok(()) => ExitCode::SUCCESS,
