@@ -11,7 +11,7 @@ use pareta_types::{
     EvalRun, EvalRunCreate, EvalRunSource, EvalSet, EvalSetCreate, Frontier, FrontierModel, WaitOptions,
 };
 use std::fmt;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 const CREATE: &str = "POST /v1/eval-runs";
 const RETRIEVE: &str = "GET /v1/eval-runs/{id}";
@@ -308,6 +308,3 @@ impl Flow for CreateRun {
         }
     }
 }
-
-/// The default poll interval of a wait.
-pub const DEFAULT_POLL_INTERVAL: Duration = Duration::from_secs(3);
