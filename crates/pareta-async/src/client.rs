@@ -1,10 +1,12 @@
-//! `AsyncPareta`, its builder, and who owns the HTTP client.
+//! `AsyncPareta`, its builder, and who owns the HTTP client. The methods every
+//! client shares come from `pareta_core::client_surface!` (expanded in `lib.rs`).
 
 use crate::driver::{Http, LiveBody};
-use crate::namespaces::{Chat, Endpoints, Evals, Models, Tasks};
+use crate::tls::Tls;
+use pareta_core::stream::StreamDecoder;
 use pareta_core::{Config, ConfigBuilder, Error, Flow};
+use std::path::Path;
 use std::sync::Arc;
-use std::time::Duration;
 
 /// The async Pareta client. Cheap to clone: clones share one connection pool, and
 /// one client serves any number of concurrent calls.
@@ -36,53 +38,22 @@ pub(crate) struct Inner {
 }
 
 impl AsyncPareta {
-    /// A client from `PARETA_API_KEY` and the optional `PARETA_BASE_URL`.
-    pub fn from_env() -> Result<AsyncPareta, Error> {
-        AsyncParetaBuilder::from_env().build()
-    }
-
-    /// A client with this key and every default.
-    pub fn new(api_key: impl Into<String>) -> Result<AsyncPareta, Error> {
-        Self::builder().api_key(api_key).build()
-    }
-
-    /// A builder starting from the defaults (nothing read from the environment).
-    pub fn builder() -> AsyncParetaBuilder {
-        AsyncParetaBuilder { core: Config::builder(), client: None }
-    }
-
-    /// The configuration in use.
-    pub fn config(&self) -> &Config {
-        &self.inner.cfg
-    }
-
-    /// `models`: the OpenAI-compatible list of callable endpoints.
-    pub fn models(&self) -> Models<'_> {
-        Models { pa: self }
-    }
-    /// `chat`: OpenAI-compatible inference.
-    pub fn chat(&self) -> Chat<'_> {
-        Chat { pa: self }
-    }
-    /// `endpoints`: deploy and operate endpoints.
-    pub fn endpoints(&self) -> Endpoints<'_> {
-        Endpoints { pa: self }
-    }
-    /// `tasks`: the benchmark catalog.
-    pub fn tasks(&self) -> Tasks<'_> {
-        Tasks { pa: self }
-    }
-    /// `evals`: evaluate models on your own data.
-    pub fn evals(&self) -> Evals<'_> {
-        Evals { pa: self }
-    }
-
+    /// Runs an ordinary flow to its value.
     pub(crate) async fn run<F: Flow + Send>(&self, flow: F) -> Result<F::Value, Error> {
-        self.inner.http.run(flow).await.map(|(value, _)| value)
+        self.inner.http.run(flow).await
     }
 
-    pub(crate) async fn run_stream<F: Flow + Send>(&self, flow: F) -> Result<(F::Value, Option<LiveBody>), Error> {
-        self.inner.http.run(flow).await
+    /// Runs a streaming flow to its decoder and the live body it reads.
+    pub(crate) async fn run_stream<F: Flow + Send>(&self, flow: F) -> Result<(F::Value, LiveBody), Error>
+    where
+        F::Value: StreamDecoder,
+    {
+        self.inner.http.run_stream(flow).await
+    }
+
+    /// The length of a file to upload, measured now (without blocking the runtime).
+    pub(crate) async fn file_size(&self, path: &Path) -> Result<u64, Error> {
+        tokio::fs::metadata(path).await.map(|m| m.len()).map_err(|source| Error::File { path: path.to_owned(), source })
     }
 }
 
@@ -91,85 +62,62 @@ impl AsyncPareta {
 /// # Bringing your own `reqwest::Client`
 ///
 /// Pass a client with [`http_client`](Self::http_client) for proxies, TLS
-/// settings, or one connection pool shared with the rest of your application. The ownership rule of the platform's clients,
-/// in Rust terms: a client you pass in is yours. `AsyncPareta` keeps a clone
-/// (reqwest clients are reference-counted handles to one pool) and never changes
-/// its configuration. Its timeouts are yours to set: the builder's `timeout` and
-/// `connect_timeout` apply only to a client the SDK builds itself, and the SDK
-/// adds no deadline or idle limit of its own to requests on your client. A
-/// client the SDK builds is released when the last `AsyncPareta` clone is
-/// dropped; there is no `close()` to forget (nor to call on yours).
+/// settings, or one connection pool shared with the rest of your application.
+/// The ownership rule of the platform's clients, in Rust terms: a client you
+/// pass in is yours. `AsyncPareta` keeps a clone (reqwest clients are
+/// reference-counted handles to one pool) and never changes its configuration.
+/// Its timeouts and TLS are yours to set: the builder's `timeout`,
+/// `connect_timeout` and `tls` apply only to a client the SDK builds itself,
+/// and the SDK adds no deadline or idle limit of its own to requests on your
+/// client. A client the SDK builds is released when the last `AsyncPareta`
+/// clone is dropped; there is no `close()` to forget (nor to call on yours).
 ///
-/// With the default `rustls` feature, reqwest is compiled without a built-in
-/// rustls crypto provider (the SDK brings `ring` for the clients it builds, to
-/// avoid the aws-lc C build). A client *you* build with reqwest's own builder
-/// then needs a provider: install one once at startup
-/// (`rustls::crypto::ring::default_provider().install_default()`), or enable
-/// reqwest's `rustls` feature in your own `Cargo.toml`, or use pareta-async's
-/// `native-tls` feature. Without one, reqwest panics when building the client.
+/// Build yours from [`http_client_builder`](crate::http_client_builder), which
+/// sets up TLS: a plain `reqwest::Client::builder()` panics at `build()` under
+/// the default `rustls` feature unless a rustls crypto provider was installed
+/// process-wide.
 ///
 /// ```no_run
-/// use pareta_async::AsyncPareta;
+/// use pareta_async::{AsyncPareta, Tls};
 /// use std::time::Duration;
 /// # fn demo() -> pareta_async::Result<()> {
-/// let http = reqwest::Client::builder().timeout(Duration::from_secs(300)).build().expect("client");
+/// let http = pareta_async::http_client_builder(Tls::Rustls)?.timeout(Duration::from_secs(300)).build().expect("client");
 /// let pa = AsyncPareta::builder().api_key("pareta_sk_…").http_client(http.clone()).build()?;
 /// # Ok(())
 /// # }
 /// ```
 #[derive(Debug)]
 pub struct AsyncParetaBuilder {
-    core: ConfigBuilder,
+    pub(crate) core: ConfigBuilder,
     client: Option<reqwest::Client>,
+    tls: Tls,
 }
 
 impl AsyncParetaBuilder {
-    /// A builder that reads `PARETA_API_KEY` and `PARETA_BASE_URL`; values set
-    /// afterwards win.
-    pub fn from_env() -> Self {
-        AsyncParetaBuilder { core: ConfigBuilder::from_env(), client: None }
+    pub(crate) fn with_core(core: ConfigBuilder) -> Self {
+        AsyncParetaBuilder { core, client: None, tls: Tls::default() }
     }
-    /// The `pareta_sk_…` key (required).
-    pub fn api_key(mut self, key: impl Into<String>) -> Self {
-        self.core = self.core.api_key(key);
-        self
-    }
-    /// The API root (default `https://api.pareta.ai`).
-    pub fn base_url(mut self, url: impl Into<String>) -> Self {
-        self.core = self.core.base_url(url);
-        self
-    }
-    /// Total deadline of an ordinary call, and the idle (per-read) limit of a
-    /// stream (default 60 s). Applies only to a client the SDK builds.
-    pub fn timeout(mut self, timeout: Duration) -> Self {
-        self.core = self.core.timeout(timeout);
-        self
-    }
-    /// Connect timeout (default 10 s). Applies only to a client the SDK builds.
-    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
-        self.core = self.core.connect_timeout(timeout);
-        self
-    }
-    /// Automatic retries of transient failures (default 2).
-    pub fn max_retries(mut self, n: u32) -> Self {
-        self.core = self.core.max_retries(n);
-        self
-    }
-    /// Seeds jitter and idempotency keys, for reproducible tests.
-    pub fn rng_seed(mut self, seed: u64) -> Self {
-        self.core = self.core.rng_seed(seed);
-        self
-    }
+
     /// Uses your `reqwest::Client` (see the type docs for who owns what).
     pub fn http_client(mut self, client: reqwest::Client) -> Self {
         self.client = Some(client);
         self
     }
-    /// Validates the configuration (a missing key fails here, before any
-    /// request) and, unless you passed one, builds the HTTP client.
+
+    /// The TLS stack of the client the SDK builds (default [`Tls::Rustls`]).
+    /// Features only make a backend available; this picks one. A backend that
+    /// is not compiled in fails at [`build`](Self::build) for an https base URL.
+    pub fn tls(mut self, tls: Tls) -> Self {
+        self.tls = tls;
+        self
+    }
+
+    /// Validates the configuration (a missing key, or an https base URL without
+    /// a compiled-in TLS backend, fails here, before any request) and, unless
+    /// you passed one, builds the HTTP client.
     pub fn build(self) -> Result<AsyncPareta, Error> {
         let cfg = self.core.build()?;
-        let http = Http::new(&cfg, self.client)?;
+        let http = Http::new(&cfg, self.client, self.tls)?;
         Ok(AsyncPareta { inner: Arc::new(Inner { cfg, http }) })
     }
 }

@@ -4,7 +4,7 @@
 use bytes::Bytes;
 use futures_core::Stream;
 use futures_util::{StreamExt, TryStreamExt, stream};
-use pareta_core::http::is_success;
+use pareta_core::trace::{Attempt, CallTrace};
 use pareta_core::{
     BodyPart, Config, Error, Flow, HeaderLookup, HttpRequest, Input, Method, Output, Response, TransportError,
     TransportErrorKind,
@@ -16,6 +16,8 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 use tokio::io::AsyncReadExt;
+
+use crate::tls::{self, Tls};
 
 /// The reqwest client and whether the SDK built it (and so owns its timeouts).
 #[derive(Debug)]
@@ -41,25 +43,50 @@ impl HeaderLookup for Headers<'_> {
 }
 
 impl Http {
-    pub fn new(cfg: &Config, client: Option<reqwest::Client>) -> Result<Self, Error> {
-        match client {
-            Some(client) => Ok(Http { client, owned: false }),
-            None => {
-                let builder = tls(reqwest::Client::builder().connect_timeout(cfg.connect_timeout()))?;
-                let client = builder.build().map_err(|e| client_error(&e))?;
-                Ok(Http { client, owned: true })
-            }
+    /// Keeps the caller's client, or builds one with `tls`. An https base URL
+    /// whose backend is not compiled in fails here, before any request.
+    pub fn new(cfg: &Config, client: Option<reqwest::Client>, tls: Tls) -> Result<Self, Error> {
+        if let Some(client) = client {
+            return Ok(Http { client, owned: false });
+        }
+        let builder = reqwest::Client::builder().connect_timeout(cfg.connect_timeout());
+        let builder = match tls::with_backend(builder, tls)? {
+            Some(builder) => builder,
+            None if cfg.base_url().starts_with("https:") => return Err(tls::unavailable(tls, Some(cfg.base_url()))),
+            // Plain http (a local server): no TLS needed, none configured.
+            None => reqwest::Client::builder().connect_timeout(cfg.connect_timeout()),
+        };
+        let client = builder.build().map_err(|e| client_error(&e))?;
+        Ok(Http { client, owned: true })
+    }
+
+    /// Drives an ordinary flow to its value.
+    pub async fn run<F: Flow + Send>(&self, flow: F) -> Result<F::Value, Error> {
+        self.drive(flow).await.map(|(value, _)| value)
+    }
+
+    /// Drives a streaming flow to its decoder and the live body it reads.
+    pub async fn run_stream<F: Flow + Send>(&self, flow: F) -> Result<(F::Value, LiveBody), Error> {
+        match self.drive(flow).await? {
+            (value, Some(body)) => Ok((value, body)),
+            (_, None) => Err(Error::Misuse("a streaming flow finished without a streamed response")),
         }
     }
 
-    /// Drives `flow` to the end. For a streaming request answered with a 2xx,
-    /// also returns the live body for the stream to read.
-    pub async fn run<F: Flow + Send>(&self, flow: F) -> Result<(F::Value, Option<LiveBody>), Error> {
+    /// The one loop: performs each `Send`, sleeps each `Sleep`, and keeps the
+    /// body of a response that core says streams.
+    async fn drive<F: Flow + Send>(&self, flow: F) -> Result<(F::Value, Option<LiveBody>), Error> {
         use tracing::Instrument;
-        self.run_flow(flow).instrument(tracing::debug_span!("pareta")).await
+        let trace = CallTrace::new();
+        let span = trace.span().clone();
+        self.drive_in(flow, trace).instrument(span).await
     }
 
-    async fn run_flow<F: Flow + Send>(&self, mut flow: F) -> Result<(F::Value, Option<LiveBody>), Error> {
+    async fn drive_in<F: Flow + Send>(
+        &self,
+        mut flow: F,
+        mut trace: CallTrace,
+    ) -> Result<(F::Value, Option<LiveBody>), Error> {
         let mut live = None;
         loop {
             let req = match flow.poll(Instant::now()) {
@@ -72,44 +99,29 @@ impl Http {
             };
             let idle = if self.owned { req.timeouts.idle } else { None };
             let started = Instant::now();
-            let sent = self.send(&req, idle).await;
-            let elapsed_ms = started.elapsed().as_secs_f64() * 1000.0;
-            let resp = match sent {
-                Ok(resp) => {
-                    tracing::debug!(
-                        method = %req.method,
-                        route = req.route,
-                        attempt = req.attempt,
-                        status = resp.status().as_u16(),
-                        request_id = resp.headers().get("x-request-id").and_then(|v| v.to_str().ok()),
-                        elapsed_ms,
-                        "pareta attempt"
-                    );
-                    resp
-                }
+            let resp = match self.send(&req, idle).await {
+                Ok(resp) => resp,
                 Err(e) => {
-                    tracing::debug!(method = %req.method, route = req.route, attempt = req.attempt, error = %e, elapsed_ms, "pareta attempt failed");
+                    trace.attempt(&req, Attempt::Failed(&e), started.elapsed());
                     flow.handle(Instant::now(), Input::Transport(e));
                     continue;
                 }
             };
             let status = resp.status().as_u16();
-            if req.streaming && is_success(status) {
+            trace.attempt(&req, Attempt::Response(status, &Headers(resp.headers())), started.elapsed());
+            if req.streams_body(status) {
                 let headers = Headers(resp.headers());
                 flow.handle(Instant::now(), Input::Response(Response { status, headers: &headers, body: &[] }));
                 live = Some(LiveBody { response: resp, idle });
-            } else {
-                let header_map = resp.headers().clone();
-                match read_body(resp, idle).await {
-                    Ok(body) => {
-                        let headers = Headers(&header_map);
-                        flow.handle(
-                            Instant::now(),
-                            Input::Response(Response { status, headers: &headers, body: &body }),
-                        )
-                    }
-                    Err(e) => flow.handle(Instant::now(), Input::Transport(e)),
+                continue;
+            }
+            let header_map = resp.headers().clone();
+            match read_body(resp, idle).await {
+                Ok(body) => {
+                    let headers = Headers(&header_map);
+                    flow.handle(Instant::now(), Input::Response(Response { status, headers: &headers, body: &body }))
                 }
+                Err(e) => flow.handle(Instant::now(), Input::Transport(e)),
             }
         }
     }
@@ -135,8 +147,8 @@ impl Http {
             value.set_sensitive(name == reqwest::header::AUTHORIZATION);
             headers.append(name, value);
         }
-        if !req.body.is_empty() || matches!(req.method, Method::Post | Method::Put) {
-            headers.insert(CONTENT_LENGTH, HeaderValue::from(req.body.len()));
+        if let Some(len) = req.content_length() {
+            headers.insert(CONTENT_LENGTH, HeaderValue::from(len));
         }
         let progress = Progress::new();
         let mut builder = self.client.request(method, req.url.as_str()).headers(headers);
@@ -264,35 +276,6 @@ fn with_length_check(
     })
     .filter_map(|x| async move { x });
     body.chain(tail).boxed()
-}
-
-/// The TLS backend of a client the SDK builds.
-#[cfg(feature = "native-tls")]
-fn tls(builder: reqwest::ClientBuilder) -> Result<reqwest::ClientBuilder, Error> {
-    Ok(builder.tls_backend_native())
-}
-
-/// The TLS backend of a client the SDK builds: rustls with the process-wide
-/// default crypto provider if one is installed, else `ring`; Mozilla's roots.
-#[cfg(all(feature = "rustls", not(feature = "native-tls")))]
-fn tls(builder: reqwest::ClientBuilder) -> Result<reqwest::ClientBuilder, Error> {
-    let provider = rustls::crypto::CryptoProvider::get_default()
-        .cloned()
-        .unwrap_or_else(|| Arc::new(rustls::crypto::ring::default_provider()));
-    let roots = rustls::RootCertStore { roots: webpki_roots::TLS_SERVER_ROOTS.to_vec() };
-    let mut config = rustls::ClientConfig::builder_with_provider(provider)
-        .with_safe_default_protocol_versions()
-        .map_err(|e| client_error(&e))?
-        .with_root_certificates(roots)
-        .with_no_client_auth();
-    config.alpn_protocols = vec![b"http/1.1".to_vec()];
-    Ok(builder.tls_backend_preconfigured(config))
-}
-
-/// Without a TLS feature the client speaks plain HTTP only.
-#[cfg(not(any(feature = "rustls", feature = "native-tls")))]
-fn tls(builder: reqwest::ClientBuilder) -> Result<reqwest::ClientBuilder, Error> {
-    Ok(builder)
 }
 
 fn client_error(e: &dyn std::error::Error) -> Error {

@@ -58,19 +58,22 @@
 //!
 //! # TLS
 //!
-//! The default `rustls` feature uses rustls with the `ring` crypto provider (or
-//! the process-wide default provider when one is installed) and the Mozilla root
-//! certificates of `webpki-roots`, like the blocking client; it needs no aws-lc
-//! C build. The `native-tls` feature uses the platform's TLS library and trust
-//! store instead, and wins when both are enabled. Without either, the client
-//! speaks plain `http://` only. To trust a private CA or use a proxy, bring your
-//! own `reqwest::Client` ([`AsyncParetaBuilder::http_client`], which also says
-//! how to give such a client a crypto provider).
+//! Features only make a backend available; the builder picks one
+//! ([`AsyncParetaBuilder::tls`]), so a crate elsewhere in your build that
+//! enables `native-tls` changes nothing. The default, [`Tls::Rustls`] (the
+//! `rustls` feature, on by default), uses the `ring` crypto provider (or the
+//! process-wide default provider when one is installed) and the Mozilla roots
+//! of `webpki-roots`, like the blocking client, with no aws-lc C build.
+//! [`Tls::NativeTls`] (the `native-tls` feature) uses the platform's TLS library
+//! and trust store. An https base URL whose backend is not compiled in fails at
+//! `build()`. To trust a private CA or use a proxy, bring your own
+//! `reqwest::Client`, built from [`http_client_builder`] so it has a crypto
+//! provider ([`AsyncParetaBuilder::http_client`]).
 //!
 //! # Tracing
 //!
-//! Each call runs in a `tracing` span named `pareta` (its `route` is the first
-//! request's route template), with one DEBUG event per HTTP attempt carrying
+//! Each call runs in a `tracing` span named `pareta`, target `pareta` (its
+//! `method` and `route` are the first request's, the route as a template), with one DEBUG event per HTTP attempt carrying
 //! `method`, `route`, `attempt` (1, then 2 for the first retry, ...), `status`,
 //! `request_id` and `elapsed_ms`, or `error` when no response came. The API key
 //! and request or response bodies are never recorded. Without a subscriber this
@@ -78,14 +81,25 @@
 
 mod client;
 mod driver;
-mod namespaces;
 mod stream;
+mod tls;
 
 pub use client::{AsyncPareta, AsyncParetaBuilder};
-pub use namespaces::{Chat, Completions, Endpoints, Evals, Metrics, Models, Runs, Sets, Tasks};
-pub use pareta_core::{ApiError, ApiErrorKind, Error, TransportErrorKind, UploadStep};
+pub use pareta_core::{
+    ApiError, ApiErrorKind, Config, DecodeError, Error, TransportError, TransportErrorKind, UploadError, UploadStep,
+};
 pub use pareta_types as types;
-pub use stream::{ChatStream, DeployStream};
+/// The reqwest this crate is built on, for [`AsyncParetaBuilder::http_client`].
+pub use reqwest;
+pub use tls::{Tls, http_client_builder};
+
+use stream::Pull;
+
+pareta_core::client_surface! {
+    mode: #[maybe_async::must_be_async],
+    client: AsyncPareta,
+    builder: AsyncParetaBuilder,
+}
 
 /// `Result` with the SDK's [`Error`].
 pub type Result<T, E = Error> = std::result::Result<T, E>;

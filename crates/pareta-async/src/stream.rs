@@ -1,12 +1,14 @@
-//! Streams that pull from the response body only when polled.
+//! The async half of the streams: a poll loop over core's [`Pump`] that reads
+//! the body only when the consumer polls (no task, no channel). The stream types
+//! themselves come from `pareta_core::client_surface!`.
 
 use crate::driver::{LiveBody, idle_timeout, transport_error};
+use crate::{ChatStream, DeployStream};
 use bytes::Bytes;
 use futures_core::Stream;
-use futures_util::StreamExt;
 use pareta_core::Error;
-use pareta_core::stream::{ChatStreamDecoder, DeployStreamDecoder, StreamDecoder};
-use pareta_types::{ChatCompletionChunk, DeployEvent, Endpoint, ResponseMeta};
+use pareta_core::stream::{Pump, PumpStep, StreamDecoder};
+use pareta_types::{ChatCompletionChunk, DeployEvent};
 use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll};
@@ -15,13 +17,13 @@ use tokio::time::Sleep;
 
 type BodyStream = Pin<Box<dyn Stream<Item = reqwest::Result<Bytes>> + Send>>;
 
-/// Reads the next body chunk only when the consumer polls (no task, no channel),
-/// feeds it to the decoder, and yields items as soon as they are complete. Drops
-/// the body (and with it the connection) as soon as the stream is finished.
-struct Pull<D> {
-    dec: D,
+/// Polls the body on demand; drops it (releasing or pooling the connection) as
+/// soon as core's pump says the stream is over.
+pub(crate) struct Pull<D> {
+    pump: Pump<D>,
     body: Option<BodyStream>,
-    /// The idle limit of one read, and its timer (created on the first wait).
+    /// The idle limit of one read (`None` on a caller's client), and its timer
+    /// (created on the first wait).
     idle: Option<Duration>,
     timer: Option<Pin<Box<Sleep>>>,
     /// True while the timer counts the current wait (reset by each chunk).
@@ -29,48 +31,50 @@ struct Pull<D> {
 }
 
 impl<D: StreamDecoder> Pull<D> {
-    fn new(mut dec: D, body: Option<LiveBody>) -> Self {
-        let (body, idle) = match body {
-            Some(live) => (Some(Box::pin(live.response.bytes_stream()) as BodyStream), live.idle),
-            None => {
-                dec.end_of_body();
-                (None, None)
-            }
-        };
-        Pull { dec, body, idle, timer: None, armed: false }
+    pub fn new(dec: D, live: LiveBody) -> Self {
+        let body: BodyStream = Box::pin(live.response.bytes_stream());
+        Pull { pump: Pump::new(dec), body: Some(body), idle: live.idle, timer: None, armed: false }
     }
 
-    fn close(&mut self) {
-        self.body = None;
-        self.timer = None;
+    pub fn decoder(&self) -> &D {
+        self.pump.decoder()
     }
 
-    fn poll_item(&mut self, cx: &mut Context<'_>) -> Poll<Option<Result<D::Item, Error>>> {
+    pub fn into_decoder(self) -> D {
+        self.pump.into_decoder()
+    }
+
+    pub async fn next_item(&mut self) -> Option<Result<D::Item, Error>> {
+        std::future::poll_fn(|cx| self.poll_item(cx)).await
+    }
+
+    pub fn poll_item(&mut self, cx: &mut Context<'_>) -> Poll<Option<Result<D::Item, Error>>> {
         loop {
-            if let Some(item) = self.dec.next_item() {
-                return Poll::Ready(Some(item));
-            }
-            if self.dec.is_finished() {
-                self.close();
-                return Poll::Ready(None);
-            }
-            let Some(body) = self.body.as_mut() else {
-                self.dec.end_of_body();
-                continue;
+            let body = match self.pump.step() {
+                PumpStep::Item(item) => return Poll::Ready(Some(item)),
+                PumpStep::Finished => {
+                    self.body = None;
+                    self.timer = None;
+                    return Poll::Ready(None);
+                }
+                PumpStep::Read => match self.body.as_mut() {
+                    Some(body) => body,
+                    None => {
+                        self.pump.on_eof();
+                        continue;
+                    }
+                },
             };
             match body.as_mut().poll_next(cx) {
                 Poll::Ready(Some(Ok(bytes))) => {
                     self.armed = false;
-                    self.dec.feed(&bytes);
+                    self.pump.on_bytes(&bytes);
                 }
-                Poll::Ready(Some(Err(e))) => {
-                    self.close();
-                    self.dec.transport_error(transport_error(e));
-                }
-                Poll::Ready(None) => {
-                    self.close();
-                    self.dec.end_of_body();
-                }
+                Poll::Ready(Some(Err(e))) => self.pump.on_error(transport_error(e)),
+                Poll::Ready(None) => self.pump.on_eof(),
+                // After the terminator, take only what has already arrived: the
+                // caller must not wait on a trailer.
+                Poll::Pending if self.pump.is_draining() => self.pump.on_eof(),
                 Poll::Pending => {
                     let Some(idle) = self.idle else {
                         return Poll::Pending;
@@ -84,48 +88,10 @@ impl<D: StreamDecoder> Pull<D> {
                     if timer.as_mut().poll(cx).is_pending() {
                         return Poll::Pending;
                     }
-                    self.close();
-                    self.dec.transport_error(idle_timeout(idle));
+                    self.pump.on_error(idle_timeout(idle));
                 }
             }
         }
-    }
-}
-
-/// A streamed chat completion: a [`Stream`] of chunks, each yielded as soon as
-/// its bytes arrive. A cut stream, a mid-stream error object, a dropped
-/// connection or an idle timeout is an `Err` item, after which the stream ends.
-/// Dropping it closes the connection.
-///
-/// ```no_run
-/// use futures_util::StreamExt;
-/// # async fn demo(pa: &pareta_async::AsyncPareta, req: &pareta_async::types::ChatCompletionRequest) -> pareta_async::Result<()> {
-/// let mut stream = pa.chat().completions().create_stream(req).await?;
-/// while let Some(chunk) = stream.next().await {
-///     print!("{}", chunk?.delta().unwrap_or_default());
-/// }
-/// # Ok(())
-/// # }
-/// ```
-pub struct ChatStream {
-    pull: Pull<ChatStreamDecoder>,
-}
-
-impl ChatStream {
-    pub(crate) fn new(dec: ChatStreamDecoder, body: Option<LiveBody>) -> Self {
-        ChatStream { pull: Pull::new(dec, body) }
-    }
-    /// Metadata of the response (request id, billing headers).
-    pub fn meta(&self) -> &ResponseMeta {
-        self.pull.dec.meta()
-    }
-    /// Reads the rest of the stream and returns the whole text.
-    pub async fn collect_text(mut self) -> Result<String, Error> {
-        let mut text = String::new();
-        while let Some(chunk) = self.next().await {
-            text.push_str(chunk?.delta().unwrap_or_default());
-        }
-        Ok(text)
     }
 }
 
@@ -136,48 +102,9 @@ impl Stream for ChatStream {
     }
 }
 
-impl std::fmt::Debug for ChatStream {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "ChatStream(finished={})", self.pull.dec.is_finished())
-    }
-}
-
-/// A deploy's progress: a [`Stream`] of events ending with `complete`. An
-/// `error` event or a stream cut before `complete` is an `Err` item. Or skip the
-/// events and [`wait`](Self::wait) for the live endpoint.
-pub struct DeployStream {
-    pull: Pull<DeployStreamDecoder>,
-}
-
-impl DeployStream {
-    pub(crate) fn new(dec: DeployStreamDecoder, body: Option<LiveBody>) -> Self {
-        DeployStream { pull: Pull::new(dec, body) }
-    }
-    /// Metadata of the response.
-    pub fn meta(&self) -> &ResponseMeta {
-        self.pull.dec.meta()
-    }
-    /// Consumes the rest of the events and returns the live endpoint.
-    pub async fn wait(mut self) -> Result<Endpoint, Error> {
-        let mut failure = None;
-        while let Some(item) = self.next().await {
-            if let Err(e) = item {
-                failure = Some(e);
-            }
-        }
-        self.pull.dec.wait_result(failure)
-    }
-}
-
 impl Stream for DeployStream {
     type Item = Result<DeployEvent, Error>;
     fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
         self.get_mut().pull.poll_item(cx)
-    }
-}
-
-impl std::fmt::Debug for DeployStream {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "DeployStream(finished={})", self.pull.dec.is_finished())
     }
 }

@@ -1,10 +1,11 @@
-//! `Pareta`, its builder, and who owns the HTTP agent.
+//! `Pareta`, its builder, and who owns the HTTP agent. The methods every client
+//! shares come from `pareta_core::client_surface!` (expanded in `lib.rs`).
 
-use crate::driver::Http;
-use crate::namespaces::{Chat, Endpoints, Evals, Models, Tasks};
-use pareta_core::{Config, ConfigBuilder, Error};
+use crate::driver::{Http, LiveBody};
+use pareta_core::stream::StreamDecoder;
+use pareta_core::{Config, ConfigBuilder, Error, Flow};
+use std::path::Path;
 use std::sync::Arc;
-use std::time::Duration;
 
 /// The blocking Pareta client. Cheap to clone: clones share one connection pool.
 ///
@@ -33,49 +34,22 @@ pub(crate) struct Inner {
 }
 
 impl Pareta {
-    /// A client from `PARETA_API_KEY` and the optional `PARETA_BASE_URL`.
-    pub fn from_env() -> Result<Pareta, Error> {
-        ParetaBuilder::from_env().build()
+    /// Runs an ordinary flow to its value.
+    pub(crate) fn run<F: Flow>(&self, flow: F) -> Result<F::Value, Error> {
+        self.inner.http.run(flow)
     }
 
-    /// A client with this key and every default.
-    pub fn new(api_key: impl Into<String>) -> Result<Pareta, Error> {
-        Self::builder().api_key(api_key).build()
+    /// Runs a streaming flow to its decoder and the live body it reads.
+    pub(crate) fn run_stream<F: Flow>(&self, flow: F) -> Result<(F::Value, LiveBody), Error>
+    where
+        F::Value: StreamDecoder,
+    {
+        self.inner.http.run_stream(flow)
     }
 
-    /// A builder starting from the defaults (nothing read from the environment).
-    pub fn builder() -> ParetaBuilder {
-        ParetaBuilder { core: Config::builder(), agent: None }
-    }
-
-    /// The configuration in use.
-    pub fn config(&self) -> &Config {
-        &self.inner.cfg
-    }
-
-    /// `models`: the OpenAI-compatible list of callable endpoints.
-    pub fn models(&self) -> Models<'_> {
-        Models { pa: self }
-    }
-    /// `chat`: OpenAI-compatible inference.
-    pub fn chat(&self) -> Chat<'_> {
-        Chat { pa: self }
-    }
-    /// `endpoints`: deploy and operate endpoints.
-    pub fn endpoints(&self) -> Endpoints<'_> {
-        Endpoints { pa: self }
-    }
-    /// `tasks`: the benchmark catalog.
-    pub fn tasks(&self) -> Tasks<'_> {
-        Tasks { pa: self }
-    }
-    /// `evals`: evaluate models on your own data.
-    pub fn evals(&self) -> Evals<'_> {
-        Evals { pa: self }
-    }
-
-    pub(crate) fn run<F: pareta_core::Flow>(&self, flow: F) -> Result<F::Value, Error> {
-        self.inner.http.run(flow).map(|(value, _)| value)
+    /// The length of a file to upload, measured now.
+    pub(crate) fn file_size(&self, path: &Path) -> Result<u64, Error> {
+        std::fs::metadata(path).map(|m| m.len()).map_err(|source| Error::File { path: path.to_owned(), source })
     }
 }
 
@@ -92,51 +66,21 @@ impl Pareta {
 /// dropped; there is no `close()` to forget.
 #[derive(Debug)]
 pub struct ParetaBuilder {
-    core: ConfigBuilder,
+    pub(crate) core: ConfigBuilder,
     agent: Option<ureq::Agent>,
 }
 
 impl ParetaBuilder {
-    /// A builder that reads `PARETA_API_KEY` and `PARETA_BASE_URL`; values set
-    /// afterwards win.
-    pub fn from_env() -> Self {
-        ParetaBuilder { core: ConfigBuilder::from_env(), agent: None }
+    pub(crate) fn with_core(core: ConfigBuilder) -> Self {
+        ParetaBuilder { core, agent: None }
     }
-    /// The `pareta_sk_…` key (required).
-    pub fn api_key(mut self, key: impl Into<String>) -> Self {
-        self.core = self.core.api_key(key);
-        self
-    }
-    /// The API root (default `https://api.pareta.ai`).
-    pub fn base_url(mut self, url: impl Into<String>) -> Self {
-        self.core = self.core.base_url(url);
-        self
-    }
-    /// Total deadline of an ordinary call, and the response-header deadline of a stream (default 60 s).
-    pub fn timeout(mut self, timeout: Duration) -> Self {
-        self.core = self.core.timeout(timeout);
-        self
-    }
-    /// Connect timeout (default 10 s).
-    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
-        self.core = self.core.connect_timeout(timeout);
-        self
-    }
-    /// Automatic retries of transient failures (default 2).
-    pub fn max_retries(mut self, n: u32) -> Self {
-        self.core = self.core.max_retries(n);
-        self
-    }
-    /// Seeds jitter and idempotency keys, for reproducible tests.
-    pub fn rng_seed(mut self, seed: u64) -> Self {
-        self.core = self.core.rng_seed(seed);
-        self
-    }
+
     /// Uses your agent (see the type docs for who owns what).
     pub fn agent(mut self, agent: ureq::Agent) -> Self {
         self.agent = Some(agent);
         self
     }
+
     /// Validates the configuration (a missing key fails here, before any request).
     pub fn build(self) -> Result<Pareta, Error> {
         let cfg = self.core.build()?;

@@ -1,9 +1,10 @@
 //! The driver: performs core's requests with ureq, sleeps on `Sleep`. The only
 //! place this crate touches the network.
 
+use pareta_core::trace::{Attempt, CallTrace};
 use pareta_core::{
-    BodyPart, Config, Error, Flow, HeaderLookup, HttpRequest, Input, Method, Output, Response, TransportError,
-    TransportErrorKind, http::is_success as is_success_status,
+    BodyPart, Config, Error, Flow, HeaderLookup, HttpRequest, Input, Output, Response, TransportError,
+    TransportErrorKind,
 };
 use std::fs::File;
 use std::io::{self, Read};
@@ -43,70 +44,60 @@ impl Http {
         }
     }
 
-    /// Drives `flow` to the end. For a streaming request answered with a 2xx,
-    /// also returns the live body for the stream to read.
-    pub fn run<F: Flow>(&self, mut flow: F) -> Result<(F::Value, Option<LiveBody>), Error> {
-        let span = tracing::debug_span!("pareta", route = tracing::field::Empty);
-        let _entered = span.enter();
-        let mut live = None;
-        loop {
-            match flow.poll(Instant::now()) {
-                Output::Send(req) => match self.send_traced(&req, &span) {
-                    Ok(resp) => {
-                        let (parts, body) = resp.into_parts();
-                        let headers = Headers(&parts.headers);
-                        let status = parts.status.as_u16();
-                        if req.streaming && is_success_status(status) {
-                            live = Some(body.into_reader());
-                            flow.handle(
-                                Instant::now(),
-                                Input::Response(Response { status, headers: &headers, body: &[] }),
-                            );
-                        } else {
-                            match body.into_with_config().limit(u64::MAX).read_to_vec() {
-                                Ok(bytes) => flow.handle(
-                                    Instant::now(),
-                                    Input::Response(Response { status, headers: &headers, body: &bytes }),
-                                ),
-                                Err(e) => flow.handle(Instant::now(), Input::Transport(transport_error(e))),
-                            }
-                        }
-                    }
-                    Err(e) => flow.handle(Instant::now(), Input::Transport(e)),
-                },
-                Output::Sleep(d) => std::thread::sleep(d),
-                Output::Done(result) => return result.map(|v| (v, live)),
-            }
+    /// Drives an ordinary flow to its value.
+    pub fn run<F: Flow>(&self, flow: F) -> Result<F::Value, Error> {
+        self.drive(flow).map(|(value, _)| value)
+    }
+
+    /// Drives a streaming flow to its decoder and the live body it reads.
+    pub fn run_stream<F: Flow>(&self, flow: F) -> Result<(F::Value, LiveBody), Error> {
+        match self.drive(flow)? {
+            (value, Some(body)) => Ok((value, body)),
+            (_, None) => Err(Error::Misuse("a streaming flow finished without a streamed response")),
         }
     }
 
-    /// Sends with one `tracing` event per attempt (never the key or a body).
-    fn send_traced(
-        &self,
-        req: &HttpRequest,
-        span: &tracing::Span,
-    ) -> Result<http::Response<ureq::Body>, TransportError> {
-        if req.attempt == 1 {
-            span.record("route", req.route);
-        }
-        let started = Instant::now();
-        let result = self.send(req);
-        let elapsed_ms = started.elapsed().as_secs_f64() * 1000.0;
-        match &result {
-            Ok(resp) => tracing::debug!(
-                method = %req.method,
-                route = req.route,
-                attempt = req.attempt,
-                status = resp.status().as_u16(),
-                request_id = resp.headers().get("x-request-id").and_then(|v| v.to_str().ok()),
-                elapsed_ms,
-                "pareta attempt"
-            ),
-            Err(e) => {
-                tracing::debug!(method = %req.method, route = req.route, attempt = req.attempt, error = %e, elapsed_ms, "pareta attempt failed")
+    /// The one loop: performs each `Send`, sleeps each `Sleep`, and keeps the
+    /// body of a response that core says streams.
+    fn drive<F: Flow>(&self, mut flow: F) -> Result<(F::Value, Option<LiveBody>), Error> {
+        let mut trace = CallTrace::new();
+        let span = trace.span().clone();
+        let _entered = span.enter();
+        let mut live = None;
+        loop {
+            let req = match flow.poll(Instant::now()) {
+                Output::Send(req) => req,
+                Output::Sleep(d) => {
+                    std::thread::sleep(d);
+                    continue;
+                }
+                Output::Done(result) => return result.map(|v| (v, live)),
+            };
+            let started = Instant::now();
+            let resp = match self.send(&req) {
+                Ok(resp) => resp,
+                Err(e) => {
+                    trace.attempt(&req, Attempt::Failed(&e), started.elapsed());
+                    flow.handle(Instant::now(), Input::Transport(e));
+                    continue;
+                }
+            };
+            let (parts, body) = resp.into_parts();
+            let headers = Headers(&parts.headers);
+            let status = parts.status.as_u16();
+            trace.attempt(&req, Attempt::Response(status, &headers), started.elapsed());
+            if req.streams_body(status) {
+                live = Some(body.into_reader());
+                flow.handle(Instant::now(), Input::Response(Response { status, headers: &headers, body: &[] }));
+                continue;
+            }
+            match body.into_with_config().limit(u64::MAX).read_to_vec() {
+                Ok(bytes) => {
+                    flow.handle(Instant::now(), Input::Response(Response { status, headers: &headers, body: &bytes }))
+                }
+                Err(e) => flow.handle(Instant::now(), Input::Transport(transport_error(e))),
             }
         }
-        result
     }
 
     fn send(&self, req: &HttpRequest) -> Result<http::Response<ureq::Body>, TransportError> {
@@ -114,10 +105,11 @@ impl Http {
         for (name, value) in &req.headers {
             builder = builder.header(*name, value.as_str());
         }
-        let sends_body = !req.body.is_empty() || matches!(req.method, Method::Post | Method::Put);
-        if sends_body {
-            builder = builder.header("content-length", req.body.len());
+        let length = req.content_length();
+        if let Some(len) = length {
+            builder = builder.header("content-length", len);
         }
+        let sends_body = length.is_some();
         let other = |e: http::Error| TransportError::new(TransportErrorKind::Other, e.to_string());
         match req.body.as_bytes() {
             Some(_) if !sends_body => self.configured(req, builder.body(()).map_err(other)?),

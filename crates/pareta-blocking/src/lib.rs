@@ -35,8 +35,8 @@
 //!
 //! # Tracing
 //!
-//! Each call runs in a `tracing` span named `pareta` (its `route` is the first
-//! request's route template), with one DEBUG event per HTTP attempt carrying
+//! Each call runs in a `tracing` span named `pareta`, target `pareta` (its
+//! `method` and `route` are the first request's, the route as a template), with one DEBUG event per HTTP attempt carrying
 //! `method`, `route`, `attempt` (1, then 2 for the first retry, ...), `status`,
 //! `request_id` and `elapsed_ms`, or `error` when no response came. The API key
 //! and request or response bodies are never recorded. Without a subscriber this
@@ -44,14 +44,21 @@
 
 mod client;
 mod driver;
-mod namespaces;
 mod stream;
 
 pub use client::{Pareta, ParetaBuilder};
-pub use namespaces::{Chat, Completions, Endpoints, Evals, Metrics, Models, Runs, Sets, Tasks};
-pub use pareta_core::{ApiError, ApiErrorKind, Error, TransportErrorKind, UploadStep};
+pub use pareta_core::{
+    ApiError, ApiErrorKind, Config, DecodeError, Error, TransportError, TransportErrorKind, UploadError, UploadStep,
+};
 pub use pareta_types as types;
-pub use stream::{ChatStream, DeployStream};
+
+use stream::Pull;
+
+pareta_core::client_surface! {
+    mode: #[maybe_async::must_be_sync],
+    client: Pareta,
+    builder: ParetaBuilder,
+}
 
 /// `Result` with the SDK's [`Error`].
 pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -164,6 +164,24 @@ impl HttpRequest {
     pub fn header(&self, name: &str) -> Option<&str> {
         self.headers.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
     }
+
+    /// The `Content-Length` the driver MUST send, or `None` for none at all.
+    ///
+    /// A POST or PUT always says how long its body is, even when it is empty
+    /// (some proxies answer 411 otherwise); a bodyless GET or DELETE sends no
+    /// length, as browsers and the platform's own clients do.
+    pub fn content_length(&self) -> Option<u64> {
+        let len = self.body.len();
+        (len > 0 || matches!(self.method, Method::Post | Method::Put)).then_some(len)
+    }
+
+    /// True when the driver MUST hand this response to the flow with an empty
+    /// body and keep the live body for a stream: a 2xx answer to a streaming
+    /// request. Any other answer (an error status, or an ordinary route) is read
+    /// whole, so the flow can map it to an [`Error`].
+    pub fn streams_body(&self, status: u16) -> bool {
+        self.streaming && is_success(status)
+    }
 }
 
 impl fmt::Debug for HttpRequest {

@@ -69,6 +69,14 @@ pub mod retry;
 pub mod rng;
 pub mod sse;
 pub mod stream;
+mod surface;
+pub mod trace;
+
+/// What the [`client_surface!`] expansion names; not part of the API.
+#[doc(hidden)]
+pub mod __private {
+    pub use serde_json::Value;
+}
 
 pub use config::{ApiKey, Config, ConfigBuilder};
 pub use error::{

@@ -201,12 +201,11 @@ impl DeployStreamDecoder {
         }
     }
 
-    /// Consumes the rest of a stream (the driver passes its items) and returns the
-    /// live endpoint: the shared body of `DeployStream::wait` in both clients.
-    pub fn wait_result(&mut self, last_error: Option<Error>) -> Result<Endpoint, Error> {
-        if let Some(e) = last_error {
-            return Err(e);
-        }
+    /// The live endpoint, once the stream has been read to its end: the
+    /// `complete` event's record, else the error that ended the stream.
+    /// `DeployStream::wait` in both clients reads every item, stops at the
+    /// first error, then calls this.
+    pub fn into_endpoint(mut self) -> Result<Endpoint, Error> {
         self.take_endpoint().ok_or(Error::StreamTruncated { expected: "the deploy's complete event" })
     }
 }
@@ -232,6 +231,121 @@ impl StreamDecoder for DeployStreamDecoder {
     }
     fn meta(&self) -> &ResponseMeta {
         &self.core.meta
+    }
+}
+
+/// At most this many bytes are read past a stream's terminator so the driver's
+/// HTTP client can return the connection to its pool (the chunked-encoding
+/// trailer is 5 bytes; anything past this bound is not worth waiting for).
+pub const DRAIN_LIMIT: usize = 64 * 1024;
+
+/// What a driver does next for a stream it holds the live body of.
+#[derive(Debug)]
+#[must_use = "the step tells the driver what to do next"]
+// Exhaustive on purpose: a driver handles every step, and a new one would change
+// the driver contract.
+#[allow(clippy::exhaustive_enums)]
+pub enum PumpStep<T> {
+    /// Give this item to the caller.
+    Item(Result<T, Error>),
+    /// Read the body once and report it with [`Pump::on_bytes`],
+    /// [`Pump::on_eof`] or [`Pump::on_error`]. While [`Pump::is_draining`],
+    /// a driver that can tell nothing is available right now MAY call
+    /// [`Pump::on_eof`] instead of waiting.
+    Read,
+    /// The stream is over: drop the body (which releases or pools the
+    /// connection) and tell the caller there are no more items.
+    Finished,
+}
+
+/// The one pull loop behind both clients' streams: decodes what the driver
+/// reads, yields items, and after the terminator drains up to
+/// [`DRAIN_LIMIT`] bytes so the connection can be pooled.
+///
+/// ```
+/// use pareta_core::stream::{ChatStreamDecoder, Pump, PumpStep};
+/// let mut pump = Pump::new(ChatStreamDecoder::new(Default::default()));
+/// assert!(matches!(pump.step(), PumpStep::Read));
+/// pump.on_bytes(b"data: {\"choices\":[{\"delta\":{\"content\":\"Hi\"}}]}\n\ndata: [DONE]\n\n");
+/// assert!(matches!(pump.step(), PumpStep::Item(Ok(_))));
+/// assert!(matches!(pump.step(), PumpStep::Read)); // draining the trailer
+/// pump.on_eof();
+/// assert!(matches!(pump.step(), PumpStep::Finished));
+/// ```
+#[derive(Debug)]
+pub struct Pump<D> {
+    dec: D,
+    /// Bytes still allowed past the terminator, once it has been seen.
+    drain_left: Option<usize>,
+    /// The body ended or failed: nothing more to read.
+    body_done: bool,
+}
+
+impl<D: StreamDecoder> Pump<D> {
+    /// A pump over a decoder whose response just arrived.
+    pub fn new(dec: D) -> Self {
+        Pump { dec, drain_left: None, body_done: false }
+    }
+
+    /// The next thing to do.
+    pub fn step(&mut self) -> PumpStep<D::Item> {
+        if self.drain_left.is_none() {
+            if let Some(item) = self.dec.next_item() {
+                return PumpStep::Item(item);
+            }
+            if !self.dec.is_finished() {
+                if self.body_done {
+                    // Unreachable with a well-behaved decoder: end_of_body always
+                    // finishes it. Finish rather than ask for reads forever.
+                    return PumpStep::Finished;
+                }
+                return PumpStep::Read;
+            }
+            self.drain_left = Some(DRAIN_LIMIT);
+        }
+        match self.drain_left {
+            Some(left) if left > 0 && !self.body_done => PumpStep::Read,
+            _ => PumpStep::Finished,
+        }
+    }
+
+    /// Bytes the driver read.
+    pub fn on_bytes(&mut self, bytes: &[u8]) {
+        match &mut self.drain_left {
+            Some(left) => *left = left.saturating_sub(bytes.len().max(1)),
+            None => self.dec.feed(bytes),
+        }
+    }
+
+    /// The body ended (a read returned 0 bytes).
+    pub fn on_eof(&mut self) {
+        self.body_done = true;
+        if self.drain_left.is_none() {
+            self.dec.end_of_body();
+        }
+    }
+
+    /// A read failed; after the terminator this only ends the drain.
+    pub fn on_error(&mut self, error: TransportError) {
+        self.body_done = true;
+        if self.drain_left.is_none() {
+            self.dec.transport_error(error);
+        }
+    }
+
+    /// True once the terminator has been seen and only the drain is left.
+    pub fn is_draining(&self) -> bool {
+        self.drain_left.is_some()
+    }
+
+    /// The decoder (for `meta()` and `is_finished()`).
+    pub fn decoder(&self) -> &D {
+        &self.dec
+    }
+
+    /// The decoder, consuming the pump.
+    pub fn into_decoder(self) -> D {
+        self.dec
     }
 }
 
@@ -330,7 +444,7 @@ mod tests {
             assert_eq!(items[0].as_ref().unwrap().pct(), Some(45.0));
             assert_eq!(items[1].as_ref().unwrap().data, serde_json::json!("warming up"));
             assert!(items[2].as_ref().unwrap().is_complete());
-            assert_eq!(d.wait_result(None).unwrap().id.as_deref(), Some("ep_1"));
+            assert_eq!(d.into_endpoint().unwrap().id.as_deref(), Some("ep_1"));
         }
     }
 
@@ -347,5 +461,42 @@ mod tests {
         let mut d = DeployStreamDecoder::new(ResponseMeta::default());
         let items = drain(&mut d, &DEPLOY[..70], 4, true);
         assert!(matches!(items.last(), Some(Err(Error::StreamTruncated { .. }))));
+    }
+
+    #[test]
+    fn pump_drains_past_the_terminator_then_finishes() {
+        let mut pump = Pump::new(ChatStreamDecoder::new(ResponseMeta::default()));
+        assert!(matches!(pump.step(), PumpStep::Read));
+        pump.on_bytes(b"data: {\"choices\":[{\"delta\":{\"content\":\"a\"}}]}\n\ndata: [DONE]\n\n");
+        assert!(matches!(pump.step(), PumpStep::Item(Ok(_))));
+        assert!(matches!(pump.step(), PumpStep::Read));
+        assert!(pump.is_draining());
+        pump.on_bytes(b"0\r\n\r\n"); // bytes after the terminator are never decoded
+        assert!(matches!(pump.step(), PumpStep::Read));
+        pump.on_eof();
+        assert!(matches!(pump.step(), PumpStep::Finished));
+        assert!(matches!(pump.step(), PumpStep::Finished));
+    }
+
+    #[test]
+    fn pump_drain_is_bounded() {
+        let mut pump = Pump::new(ChatStreamDecoder::new(ResponseMeta::default()));
+        pump.on_bytes(b"data: [DONE]\n\n");
+        let mut reads = 0;
+        while let PumpStep::Read = pump.step() {
+            pump.on_bytes(&[0; 4096]);
+            reads += 1;
+        }
+        assert_eq!(reads, DRAIN_LIMIT / 4096);
+    }
+
+    #[test]
+    fn pump_after_a_broken_body_finishes_without_draining() {
+        let mut pump = Pump::new(ChatStreamDecoder::new(ResponseMeta::default()));
+        pump.on_bytes(b"data: {\"choices\":[{\"delta\":{}}]}\n\n");
+        assert!(matches!(pump.step(), PumpStep::Item(Ok(_))));
+        pump.on_error(TransportError::new(crate::TransportErrorKind::Io, "reset"));
+        assert!(matches!(pump.step(), PumpStep::Item(Err(Error::Connection(_)))));
+        assert!(matches!(pump.step(), PumpStep::Finished));
     }
 }

@@ -351,7 +351,7 @@ fn small_upload_goes_inline() {
     let up =
         UploadDocument::new("evset_1", 2, "document", Document::bytes(b"%PDF-1.4".to_vec())).mime("application/pdf");
     let mut s = Script::new(vec![reply(200, r#"{"ok":true}"#)]);
-    let out = s.run(upload::upload_document(&cfg(), &up, 8)).unwrap();
+    let out = s.run(upload::upload_document(&cfg(), &up, None)).unwrap();
     assert_eq!(out, json!({"ok": true}));
     assert_eq!(s.steps, ["POST /v1/eval-sets/evset_1/attach-blob", "done"]);
     let body = String::from_utf8(body_to_vec(&s.requests[0].body).unwrap()).unwrap();
@@ -368,7 +368,7 @@ fn large_upload_uses_the_signed_url_without_the_key() {
         reply(201, ""),
         reply(200, r#"{"attached":true}"#),
     ]);
-    let out = s.run(upload::upload_document(&cfg(), &up, size)).unwrap();
+    let out = s.run(upload::upload_document(&cfg(), &up, Some(size))).unwrap();
     assert_eq!(out, json!({"attached": true}));
     assert_eq!(
         s.steps[..3],
@@ -395,12 +395,12 @@ fn large_upload_uses_the_signed_url_without_the_key() {
 
 #[test]
 fn a_failed_put_says_which_step_and_what_storage_said() {
-    let up = UploadDocument::new("s", 0, "f", Document::bytes(vec![0u8; 10]));
+    let up = UploadDocument::new("s", 0, "f", Document::path("/data/big.bin"));
     let mut s = Script::new(vec![
         reply(200, r#"{"upload_url":"http://storage.test/u","storage_uri":"gs://b/o"}"#),
         reply(403, "<Error>SignatureDoesNotMatch</Error>"),
     ]);
-    let err = s.run(upload::upload_document(&cfg(), &up, upload::INLINE_LIMIT + 1)).unwrap_err();
+    let err = s.run(upload::upload_document(&cfg(), &up, Some(upload::INLINE_LIMIT + 1))).unwrap_err();
     match &err {
         Error::Upload(u) => assert_eq!((u.step, u.status), (UploadStep::Put, Some(403))),
         other => panic!("{other:?}"),
@@ -414,7 +414,7 @@ fn a_failed_put_says_which_step_and_what_storage_said() {
         reply(200, ""),
         reply(422, r#"{"detail":"no object at gs://b/o"}"#),
     ]);
-    let err = s.run(upload::upload_document(&cfg(), &up, upload::INLINE_LIMIT + 1)).unwrap_err();
+    let err = s.run(upload::upload_document(&cfg(), &up, Some(upload::INLINE_LIMIT + 1))).unwrap_err();
     assert!(err.to_string().contains("step 3 of 3") && err.to_string().contains("no object"), "{err}");
     assert_eq!(err.status(), Some(422));
 }
@@ -450,9 +450,9 @@ fn polling_early_only_sleeps_the_rest_and_double_poll_is_misuse() {
 
 #[test]
 fn a_failed_url_request_is_step_1_and_keeps_the_api_error() {
-    let up = UploadDocument::new("s", 0, "f", Document::bytes(vec![0u8; 10]));
+    let up = UploadDocument::new("s", 0, "f", Document::path("/data/big.bin"));
     let mut s = Script::new(vec![reply(402, r#"{"detail":"balance empty"}"#)]);
-    let err = s.run(upload::upload_document(&cfg(), &up, upload::INLINE_LIMIT)).unwrap_err();
+    let err = s.run(upload::upload_document(&cfg(), &up, Some(upload::INLINE_LIMIT))).unwrap_err();
     assert!(matches!(&err, Error::Upload(u) if u.step == UploadStep::RequestUrl), "{err:?}");
     assert!(err.to_string().contains("step 1 of 3") && err.to_string().contains("balance empty"), "{err}");
     assert_eq!(err.api().map(|a| a.kind()), Some(ApiErrorKind::InsufficientCredits));

@@ -11,6 +11,7 @@ use crate::multipart::Multipart;
 use pareta_types::{Document, UploadDocument};
 use serde_json::Value;
 use std::fmt;
+use std::path::Path;
 use std::time::Instant;
 
 /// Documents smaller than this go inline through `attach-blob`.
@@ -71,12 +72,26 @@ pub fn mime_for(req: &UploadDocument) -> String {
     })
 }
 
-/// Uploads `req.document`, whose size the driver measured (`size`; for bytes, their length).
-pub fn upload_document(cfg: &Config, req: &UploadDocument, size: u64) -> Upload {
-    let body = match &req.document {
-        Document::Path(p) => BodyPart::File { path: p.clone(), len: size },
-        Document::Bytes(b) => BodyPart::Bytes(b.clone()),
+/// The file a driver must measure (its length on disk, with the driver's own
+/// file API) before calling [`upload_document`]; `None` for in-memory bytes.
+pub fn file_to_measure(req: &UploadDocument) -> Option<&Path> {
+    match &req.document {
+        Document::Path(p) => Some(p),
+        _ => None,
+    }
+}
+
+/// Uploads `req.document`. `file_len` is the length the driver measured of
+/// [`file_to_measure`]'s file (`None` for bytes, whose length core knows).
+pub fn upload_document(cfg: &Config, req: &UploadDocument, file_len: Option<u64>) -> Upload {
+    let (body, size) = match &req.document {
+        Document::Path(p) => {
+            let len = file_len.unwrap_or(0);
+            (BodyPart::File { path: p.clone(), len }, len)
+        }
+        Document::Bytes(b) => (BodyPart::Bytes(b.clone()), b.len() as u64),
     };
+    let unmeasured = file_len.is_none() && file_to_measure(req).is_some();
     let mut flow = Upload {
         cfg: cfg.clone(),
         set_path: String::new(),
@@ -86,6 +101,10 @@ pub fn upload_document(cfg: &Config, req: &UploadDocument, size: u64) -> Upload 
         body,
         state: State::Finished,
     };
+    if unmeasured {
+        flow.state = State::Inline(Call::failed(Error::Misuse("upload_document: the driver did not measure the file")));
+        return flow;
+    }
     let set = match check_id("eval set id", &req.eval_set_id) {
         Ok(s) => s,
         Err(e) => {

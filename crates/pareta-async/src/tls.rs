@@ -1,0 +1,111 @@
+//! TLS backends. Cargo features only make a backend available (`rustls`, on by
+//! default, and `native-tls`); the builder chooses which one a client uses, so a
+//! dependency somewhere in the build that enables `native-tls` changes nothing.
+
+use pareta_core::{Error, TransportError, TransportErrorKind};
+
+/// The TLS stack of an HTTP client the SDK builds ([`AsyncParetaBuilder::tls`](crate::AsyncParetaBuilder::tls))
+/// or that [`http_client_builder`] prepares.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Tls {
+    /// rustls with the `ring` crypto provider (or the process-wide default
+    /// provider when one is installed) and the Mozilla roots of `webpki-roots`,
+    /// like the blocking client. No C build. Needs the `rustls` feature (default).
+    #[default]
+    Rustls,
+    /// The platform's TLS library and trust store (OpenSSL, Secure Transport,
+    /// SChannel). Needs the `native-tls` feature.
+    NativeTls,
+}
+
+impl Tls {
+    /// The Cargo feature of pareta-async that makes this backend available.
+    pub fn feature(self) -> &'static str {
+        match self {
+            Tls::Rustls => "rustls",
+            Tls::NativeTls => "native-tls",
+        }
+    }
+
+    /// True when this backend was compiled in.
+    pub fn is_available(self) -> bool {
+        match self {
+            Tls::Rustls => cfg!(feature = "rustls"),
+            Tls::NativeTls => cfg!(feature = "native-tls"),
+        }
+    }
+}
+
+/// A `reqwest::ClientBuilder` with `tls` set up, for a client of your own
+/// (a proxy, a private CA, a shared pool) that you then pass to
+/// [`AsyncParetaBuilder::http_client`](crate::AsyncParetaBuilder::http_client).
+///
+/// Use it instead of `reqwest::Client::builder()`: with the default `rustls`
+/// feature, reqwest is compiled without a built-in crypto provider (the SDK
+/// brings `ring`, to avoid the aws-lc C build), and a plain reqwest builder
+/// would panic at `build()` unless a provider was installed process-wide.
+///
+/// ```
+/// use pareta_async::{AsyncPareta, Tls};
+/// use std::time::Duration;
+/// let http = pareta_async::http_client_builder(Tls::Rustls)?
+///     .timeout(Duration::from_secs(300))
+///     .build()
+///     .expect("client");
+/// let pa = AsyncPareta::builder().api_key("pareta_sk_…").http_client(http).build()?;
+/// # Ok::<(), pareta_async::Error>(())
+/// ```
+pub fn http_client_builder(tls: Tls) -> Result<reqwest::ClientBuilder, Error> {
+    with_backend(reqwest::Client::builder(), tls)?.ok_or_else(|| unavailable(tls, None))
+}
+
+/// Sets up `tls` on a builder: `Ok(None)` when that backend is not compiled in.
+pub(crate) fn with_backend(builder: reqwest::ClientBuilder, tls: Tls) -> Result<Option<reqwest::ClientBuilder>, Error> {
+    match tls {
+        Tls::Rustls => rustls(builder),
+        Tls::NativeTls => Ok(native(builder)),
+    }
+}
+
+/// The error for a backend that is not compiled in; `base_url` names what needed it.
+pub(crate) fn unavailable(tls: Tls, base_url: Option<&str>) -> Error {
+    let what = base_url.map_or_else(|| "this TLS backend".to_owned(), |url| format!("the base URL {url}"));
+    Error::InvalidArgument(format!(
+        "{what} needs TLS with {tls:?}, but pareta-async was built without its `{}` feature: enable the feature, or choose a compiled-in backend with .tls(..)",
+        tls.feature()
+    ))
+}
+
+#[cfg(feature = "native-tls")]
+fn native(builder: reqwest::ClientBuilder) -> Option<reqwest::ClientBuilder> {
+    Some(builder.tls_backend_native())
+}
+
+#[cfg(not(feature = "native-tls"))]
+fn native(_: reqwest::ClientBuilder) -> Option<reqwest::ClientBuilder> {
+    None
+}
+
+#[cfg(feature = "rustls")]
+fn rustls(builder: reqwest::ClientBuilder) -> Result<Option<reqwest::ClientBuilder>, Error> {
+    use std::sync::Arc;
+    let provider = rustls::crypto::CryptoProvider::get_default()
+        .cloned()
+        .unwrap_or_else(|| Arc::new(rustls::crypto::ring::default_provider()));
+    let roots = rustls::RootCertStore { roots: webpki_roots::TLS_SERVER_ROOTS.to_vec() };
+    let mut config = rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(|e| {
+            Error::from(TransportError::new(TransportErrorKind::Other, format!("could not set up rustls: {e}")))
+        })?
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    config.alpn_protocols = vec![b"http/1.1".to_vec()];
+    Ok(Some(builder.tls_backend_preconfigured(config)))
+}
+
+#[cfg(not(feature = "rustls"))]
+fn rustls(_: reqwest::ClientBuilder) -> Result<Option<reqwest::ClientBuilder>, Error> {
+    Ok(None)
+}
