@@ -6,7 +6,7 @@ use futures_core::Stream;
 use futures_util::{StreamExt, TryStreamExt, stream};
 use pareta_core::trace::{Attempt, CallTrace};
 use pareta_core::{
-    BodyPart, Config, Error, Flow, HeaderLookup, HttpRequest, Input, Method, Output, Response, TransportError,
+    BodyPart, Config, Error, Flow, HeaderLookup, HttpRequest, Input, Output, Response, TransportError,
     TransportErrorKind,
 };
 use reqwest::header::{CONTENT_LENGTH, HeaderMap, HeaderName, HeaderValue};
@@ -52,9 +52,11 @@ impl Http {
         let builder = reqwest::Client::builder().connect_timeout(cfg.connect_timeout());
         let builder = match tls::with_backend(builder, tls)? {
             Some(builder) => builder,
-            None if cfg.base_url().starts_with("https:") => return Err(tls::unavailable(tls, Some(cfg.base_url()))),
-            // Plain http (a local server): no TLS needed, none configured.
-            None => reqwest::Client::builder().connect_timeout(cfg.connect_timeout()),
+            // Built with no TLS at all, plain http (a local server) still works.
+            None if !tls::any_available() && !cfg.base_url().starts_with("https:") => {
+                reqwest::Client::builder().connect_timeout(cfg.connect_timeout())
+            }
+            None => return Err(tls::unavailable(tls, Some(cfg.base_url()))),
         };
         let client = builder.build().map_err(|e| client_error(&e))?;
         Ok(Http { client, owned: true })
@@ -128,12 +130,8 @@ impl Http {
 
     /// Sends one request and waits for the response headers.
     async fn send(&self, req: &HttpRequest, idle: Option<Duration>) -> Result<reqwest::Response, TransportError> {
-        let method = match req.method {
-            Method::Get => reqwest::Method::GET,
-            Method::Post => reqwest::Method::POST,
-            Method::Put => reqwest::Method::PUT,
-            Method::Delete => reqwest::Method::DELETE,
-        };
+        let method = reqwest::Method::from_bytes(req.method.as_str().as_bytes())
+            .map_err(|e| TransportError::new(TransportErrorKind::Other, e.to_string()))?;
         let mut headers = HeaderMap::with_capacity(req.headers.len() + 1);
         for (name, value) in &req.headers {
             let invalid = || {

@@ -79,6 +79,10 @@
 //! and request or response bodies are never recorded. Without a subscriber this
 //! costs nothing; install one (e.g. `tracing-subscriber`) to see them.
 
+// Every public type makes a deliberate forward-compatibility choice (rustls does
+// the same): `#[non_exhaustive]`, or an allow with the reason beside it.
+#![warn(clippy::exhaustive_enums, clippy::exhaustive_structs)]
+
 mod client;
 mod driver;
 mod stream;

@@ -60,6 +60,11 @@ pub fn http_client_builder(tls: Tls) -> Result<reqwest::ClientBuilder, Error> {
     with_backend(reqwest::Client::builder(), tls)?.ok_or_else(|| unavailable(tls, None))
 }
 
+/// True when some TLS backend was compiled in.
+pub(crate) fn any_available() -> bool {
+    Tls::Rustls.is_available() || Tls::NativeTls.is_available()
+}
+
 /// Sets up `tls` on a builder: `Ok(None)` when that backend is not compiled in.
 pub(crate) fn with_backend(builder: reqwest::ClientBuilder, tls: Tls) -> Result<Option<reqwest::ClientBuilder>, Error> {
     match tls {
@@ -68,7 +73,8 @@ pub(crate) fn with_backend(builder: reqwest::ClientBuilder, tls: Tls) -> Result<
     }
 }
 
-/// The error for a backend that is not compiled in; `base_url` names what needed it.
+/// The error for a chosen backend that is not compiled in; `base_url` names
+/// what needed it.
 pub(crate) fn unavailable(tls: Tls, base_url: Option<&str>) -> Error {
     let what = base_url.map_or_else(|| "this TLS backend".to_owned(), |url| format!("the base URL {url}"));
     Error::InvalidArgument(format!(
@@ -108,4 +114,39 @@ fn rustls(builder: reqwest::ClientBuilder) -> Result<Option<reqwest::ClientBuild
 #[cfg(not(feature = "rustls"))]
 fn rustls(_: reqwest::ClientBuilder) -> Result<Option<reqwest::ClientBuilder>, Error> {
     Ok(None)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Tls;
+    use crate::AsyncPareta;
+
+    const BACKENDS: [Tls; 2] = [Tls::Rustls, Tls::NativeTls];
+
+    #[test]
+    fn the_default_backend_is_rustls_whatever_features_are_on() {
+        assert_eq!(Tls::default(), Tls::Rustls);
+    }
+
+    #[test]
+    fn every_compiled_in_backend_builds_an_https_client() {
+        let available: Vec<Tls> = BACKENDS.into_iter().filter(|t| t.is_available()).collect();
+        assert!(!available.is_empty() || !cfg!(feature = "rustls"), "rustls is on by default");
+        for tls in available {
+            let built = AsyncPareta::builder().api_key("pareta_sk_test").tls(tls).build();
+            assert!(built.is_ok(), "{tls:?}: {built:?}");
+            assert!(super::http_client_builder(tls).unwrap().build().is_ok(), "{tls:?}");
+        }
+    }
+
+    #[test]
+    fn a_missing_backend_fails_at_build_with_the_feature_to_enable() {
+        for tls in BACKENDS.into_iter().filter(|t| !t.is_available()) {
+            let err = AsyncPareta::builder().api_key("pareta_sk_test").tls(tls).build().unwrap_err();
+            let msg = err.to_string();
+            assert!(msg.contains("https://api.pareta.ai") && msg.contains(tls.feature()), "{msg}");
+            assert!(matches!(err, crate::Error::InvalidArgument(_)));
+            assert!(super::http_client_builder(tls).is_err());
+        }
+    }
 }

@@ -310,6 +310,7 @@ pub enum TransportErrorKind {
 
 /// A connection-level failure, described without the HTTP library's types.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct TransportError {
     /// What kind of failure.
     pub kind: TransportErrorKind,
@@ -367,6 +368,7 @@ impl fmt::Display for UploadStep {
 
 /// A failed signed-URL document upload: which step, and what the server answered.
 #[derive(Debug)]
+#[non_exhaustive]
 pub struct UploadError {
     /// The failed step.
     pub step: UploadStep,

@@ -9,6 +9,7 @@ use std::time::{Duration, Instant};
 
 /// An HTTP method.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum Method {
     /// GET
     Get,
@@ -40,6 +41,9 @@ impl fmt::Display for Method {
 
 /// One piece of a request body, written in order.
 #[derive(Clone, PartialEq, Eq)]
+// Exhaustive on purpose: a driver must know how to send every kind of part, so a
+// new kind is a change to the driver contract, not something to skip.
+#[allow(clippy::exhaustive_enums)]
 pub enum BodyPart {
     /// Bytes in memory (shared, so a retry never copies them).
     Bytes(Arc<[u8]>),
@@ -125,6 +129,7 @@ impl Body {
 /// have an idle (per-read) limit instead, so a long generation that keeps sending
 /// is never cut off.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Timeouts {
     /// Time to establish the connection.
     pub connect: Duration,
@@ -138,6 +143,7 @@ pub struct Timeouts {
 ///
 /// `Debug` never shows the `Authorization` value.
 #[derive(Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct HttpRequest {
     /// The method.
     pub method: Method,
@@ -238,6 +244,9 @@ impl<K: AsRef<str>, V: AsRef<str>, const N: usize> HeaderLookup for [(K, V); N] 
 
 /// A response as the driver received it.
 #[derive(Clone, Copy)]
+// Exhaustive on purpose: drivers build it by literal, and its three fields are
+// all of a response that core reads.
+#[allow(clippy::exhaustive_structs)]
 pub struct Response<'a> {
     /// The status code.
     pub status: u16,
@@ -255,6 +264,9 @@ impl fmt::Debug for Response<'_> {
 
 /// What the driver feeds back after performing a [`Output::Send`].
 #[derive(Debug)]
+// Exhaustive on purpose (as the driver contract): a driver answers with one of
+// these, and a new variant would be a new contract.
+#[allow(clippy::exhaustive_enums)]
 pub enum Input<'a> {
     /// A response arrived (any status).
     Response(Response<'a>),
@@ -265,6 +277,9 @@ pub enum Input<'a> {
 /// What a flow wants next.
 #[must_use = "a flow's output tells the driver what to do next"]
 #[derive(Debug)]
+// Exhaustive on purpose: a driver must handle every step a flow can ask for;
+// a new step is a new driver contract, and should break drivers loudly.
+#[allow(clippy::exhaustive_enums)]
 pub enum Output<T> {
     /// Perform this request, then call [`Flow::handle`] with its outcome.
     Send(HttpRequest),

@@ -57,6 +57,10 @@
 //! An [`Error`] means bad input, a server answer, or a broken connection. Nothing
 //! the server sends can panic this crate.
 
+// Every public type makes a deliberate forward-compatibility choice (rustls does
+// the same): `#[non_exhaustive]`, or an allow with the reason beside it.
+#![warn(clippy::exhaustive_enums, clippy::exhaustive_structs)]
+
 mod call;
 pub mod config;
 pub mod encode;

@@ -21,6 +21,7 @@ pub const MAX_JITTER: Duration = Duration::from_millis(250);
 
 /// How one attempt ended, as far as retrying is concerned.
 #[derive(Clone, Copy, Debug, PartialEq)]
+#[non_exhaustive]
 pub enum AttemptOutcome {
     /// A non-2xx status, with the delay the server asked for (if any).
     Status {
@@ -35,6 +36,7 @@ pub enum AttemptOutcome {
 
 /// Whether to try again.
 #[derive(Clone, Copy, Debug, PartialEq)]
+#[non_exhaustive]
 pub enum RetryDecision {
     /// Wait, then send the same request (same idempotency key) again.
     Retry {

@@ -28,6 +28,7 @@ const BOM: &[u8] = b"\xEF\xBB\xBF";
 
 /// One dispatched event.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct SseEvent {
     /// The `event:` field, if any (`None` means the default type, `message`).
     pub event: Option<String>,
