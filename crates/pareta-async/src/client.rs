@@ -1,10 +1,9 @@
 //! `AsyncPareta`, its builder, and who owns the HTTP client. The methods every
 //! client shares come from `pareta_core::client_surface!` (expanded in `lib.rs`).
 
-use crate::driver::{Http, LiveBody};
+use crate::driver::Http;
 use crate::tls::Tls;
-use pareta_core::stream::StreamDecoder;
-use pareta_core::{Config, ConfigBuilder, Error, Flow};
+use pareta_core::{Config, ConfigBuilder, Error};
 use std::path::Path;
 use std::sync::Arc;
 
@@ -38,19 +37,6 @@ pub(crate) struct Inner {
 }
 
 impl AsyncPareta {
-    /// Runs an ordinary flow to its value.
-    pub(crate) async fn run<F: Flow + Send>(&self, flow: F) -> Result<F::Value, Error> {
-        self.inner.http.run(flow).await
-    }
-
-    /// Runs a streaming flow to its decoder and the live body it reads.
-    pub(crate) async fn run_stream<F: Flow + Send>(&self, flow: F) -> Result<(F::Value, LiveBody), Error>
-    where
-        F::Value: StreamDecoder,
-    {
-        self.inner.http.run_stream(flow).await
-    }
-
     /// The length of a file to upload, measured now (without blocking the runtime).
     pub(crate) async fn file_size(&self, path: &Path) -> Result<u64, Error> {
         tokio::fs::metadata(path).await.map(|m| m.len()).map_err(|source| Error::File { path: path.to_owned(), source })

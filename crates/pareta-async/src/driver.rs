@@ -20,7 +20,7 @@ use tokio::io::AsyncReadExt;
 use crate::tls::{self, Tls};
 
 /// The reqwest client and whether the SDK built it (and so owns its timeouts).
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub(crate) struct Http {
     client: reqwest::Client,
     owned: bool,
@@ -99,7 +99,8 @@ impl Http {
                 }
                 Output::Done(result) => return result.map(|v| (v, live)),
             };
-            let idle = if self.owned { req.timeouts.idle } else { None };
+            let governs = self.owned || req.timeouts.override_client;
+            let idle = if governs { req.timeouts.idle } else { None };
             let started = Instant::now();
             let resp = match self.send(&req, idle).await {
                 Ok(resp) => resp,
@@ -155,7 +156,7 @@ impl Http {
             [BodyPart::Bytes(b)] => builder.body(Bytes::from_owner(Arc::clone(b))),
             parts => builder.body(reqwest::Body::wrap_stream(body_stream(parts.to_vec(), progress.clone()))),
         };
-        if self.owned
+        if (self.owned || req.timeouts.override_client)
             && let Some(total) = req.timeouts.total
         {
             builder = builder.timeout(total);

@@ -89,14 +89,18 @@ mod stream;
 mod tls;
 
 pub use client::{AsyncPareta, AsyncParetaBuilder};
+pub use pareta_core::retry::RetryBudget;
 pub use pareta_core::{
-    ApiError, ApiErrorKind, Config, DecodeError, Error, TransportError, TransportErrorKind, UploadError, UploadStep,
+    ApiError, ApiErrorKind, Config, DecodeError, Error, RequestOptions, TransportError, TransportErrorKind,
+    UploadError, UploadStep,
 };
 pub use pareta_types as types;
 /// The reqwest this crate is built on, for [`AsyncParetaBuilder::http_client`].
 pub use reqwest;
 pub use tls::{Tls, http_client_builder};
 
+use client::Inner;
+use driver::LiveBody;
 use stream::Pull;
 
 pareta_core::client_surface! {

@@ -1,9 +1,8 @@
 //! `Pareta`, its builder, and who owns the HTTP agent. The methods every client
 //! shares come from `pareta_core::client_surface!` (expanded in `lib.rs`).
 
-use crate::driver::{Http, LiveBody};
-use pareta_core::stream::StreamDecoder;
-use pareta_core::{Config, ConfigBuilder, Error, Flow};
+use crate::driver::Http;
+use pareta_core::{Config, ConfigBuilder, Error};
 use std::path::Path;
 use std::sync::Arc;
 
@@ -34,19 +33,6 @@ pub(crate) struct Inner {
 }
 
 impl Pareta {
-    /// Runs an ordinary flow to its value.
-    pub(crate) fn run<F: Flow>(&self, flow: F) -> Result<F::Value, Error> {
-        self.inner.http.run(flow)
-    }
-
-    /// Runs a streaming flow to its decoder and the live body it reads.
-    pub(crate) fn run_stream<F: Flow>(&self, flow: F) -> Result<(F::Value, LiveBody), Error>
-    where
-        F::Value: StreamDecoder,
-    {
-        self.inner.http.run_stream(flow)
-    }
-
     /// The length of a file to upload, measured now.
     pub(crate) fn file_size(&self, path: &Path) -> Result<u64, Error> {
         std::fs::metadata(path).map(|m| m.len()).map_err(|source| Error::File { path: path.to_owned(), source })

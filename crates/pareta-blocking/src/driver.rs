@@ -12,7 +12,7 @@ use std::time::Instant;
 use ureq::http;
 
 /// The ureq agent and whether the client built it (and so owns its timeouts).
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub(crate) struct Http {
     agent: ureq::Agent,
     owned: bool,
@@ -103,7 +103,7 @@ impl Http {
     fn send(&self, req: &HttpRequest) -> Result<http::Response<ureq::Body>, TransportError> {
         let mut builder = http::Request::builder().method(req.method.as_str()).uri(req.url.as_str());
         for (name, value) in &req.headers {
-            builder = builder.header(*name, value.as_str());
+            builder = builder.header(name.as_ref(), value.as_str());
         }
         let length = req.content_length();
         if let Some(len) = length {
@@ -127,7 +127,7 @@ impl Http {
         request: http::Request<S>,
     ) -> Result<http::Response<ureq::Body>, TransportError> {
         let mut config = self.agent.configure_request(request).http_status_as_error(false);
-        if self.owned {
+        if self.owned || req.timeouts.override_client {
             config = config
                 .timeout_connect(Some(req.timeouts.connect))
                 .timeout_global(req.timeouts.total)

@@ -51,11 +51,15 @@ mod driver;
 mod stream;
 
 pub use client::{Pareta, ParetaBuilder};
+pub use pareta_core::retry::RetryBudget;
 pub use pareta_core::{
-    ApiError, ApiErrorKind, Config, DecodeError, Error, TransportError, TransportErrorKind, UploadError, UploadStep,
+    ApiError, ApiErrorKind, Config, DecodeError, Error, RequestOptions, TransportError, TransportErrorKind,
+    UploadError, UploadStep,
 };
 pub use pareta_types as types;
 
+use client::Inner;
+use driver::LiveBody;
 use stream::Pull;
 
 pareta_core::client_surface! {

@@ -3,9 +3,10 @@
 
 use crate::config::{Config, USER_AGENT};
 use crate::error::Error;
-use crate::http::{Body, Flow, HttpRequest, Input, Method, Output, Response, Timeouts, is_success};
+use crate::http::{Body, Flow, HeaderLookup, HttpRequest, Input, Method, Output, Response, Timeouts, is_success};
 use crate::retry::{self, AttemptOutcome, RetryDecision};
 use pareta_types::ResponseMeta;
+use std::borrow::Cow;
 use std::fmt;
 use std::time::Instant;
 
@@ -53,28 +54,40 @@ impl RequestSpec {
     }
 
     /// The request with Pareta's headers: bearer key, accept, user agent, content
-    /// type, and an idempotency key on POSTs (minted here, once per logical call).
+    /// type, and an idempotency key on POSTs (minted here, once per logical call,
+    /// unless per-call options chose one), then the per-call headers and query.
     pub fn build(self, cfg: &Config) -> HttpRequest {
         let accept = if self.streaming { "text/event-stream" } else { "application/json" };
-        let mut headers = vec![
-            ("authorization", cfg.api_key().bearer()),
-            ("accept", accept.to_owned()),
-            ("user-agent", USER_AGENT.to_owned()),
+        let mut headers: Vec<(Cow<'static, str>, String)> = vec![
+            ("authorization".into(), cfg.api_key().bearer()),
+            ("accept".into(), accept.to_owned()),
+            ("user-agent".into(), USER_AGENT.to_owned()),
         ];
         if let Some(ct) = self.content_type {
-            headers.push(("content-type", ct));
+            headers.push(("content-type".into(), ct));
         }
+        let per_call = cfg.per_call();
         if self.method == Method::Post {
-            headers.push(("idempotency-key", cfg.rng().uuid_v4()));
+            let key = per_call.and_then(|p| p.next_idempotency_key()).unwrap_or_else(|| cfg.rng().uuid_v4());
+            headers.push(("idempotency-key".into(), key));
         }
-        let timeouts = if self.streaming {
-            Timeouts { connect: cfg.connect_timeout(), total: None, idle: Some(cfg.timeout()) }
-        } else {
-            Timeouts { connect: cfg.connect_timeout(), total: Some(cfg.timeout()), idle: None }
-        };
+        let mut url = self.url;
+        if let Some(p) = per_call {
+            for (name, value) in &p.headers {
+                headers.retain(|(n, _)| n != name);
+                headers.push((name.clone().into(), value.clone()));
+            }
+            if !p.query.is_empty() {
+                url.push(if url.contains('?') { '&' } else { '?' });
+                url.push_str(&p.query);
+            }
+        }
+        let (total, idle) = if self.streaming { (None, Some(cfg.timeout())) } else { (Some(cfg.timeout()), None) };
+        let override_client = per_call.is_some_and(|p| p.timeouts);
+        let timeouts = Timeouts { connect: cfg.connect_timeout(), total, idle, override_client };
         HttpRequest {
             method: self.method,
-            url: self.url,
+            url,
             headers,
             body: self.body,
             streaming: self.streaming,
@@ -99,6 +112,10 @@ pub struct Call<T> {
     cfg: Option<Config>,
     retries_done: u32,
     max_retries: u32,
+    /// When the first attempt was sent (for `meta().elapsed()`).
+    started: Option<Instant>,
+    /// Retry-budget tokens this call's retries spent.
+    spent: u32,
     state: State<T>,
 }
 
@@ -117,19 +134,33 @@ impl<T> fmt::Debug for Call<T> {
 impl<T> Call<T> {
     /// A call of `request` whose 2xx answer `decode` reads.
     pub(crate) fn new(cfg: &Config, request: HttpRequest, decode: Decode<T>) -> Self {
+        if let Some(problem) = cfg.per_call().and_then(|p| p.invalid.clone()) {
+            return Call::failed(Error::InvalidArgument(problem));
+        }
         Call {
             request,
             decode,
             cfg: Some(cfg.clone()),
             retries_done: 0,
             max_retries: cfg.max_retries(),
+            started: None,
+            spent: 0,
             state: State::Ready,
         }
     }
 
     /// A call that never retries (the storage PUT).
     pub(crate) fn once(request: HttpRequest, decode: Decode<T>) -> Self {
-        Call { request, decode, cfg: None, retries_done: 0, max_retries: 0, state: State::Ready }
+        Call {
+            request,
+            decode,
+            cfg: None,
+            retries_done: 0,
+            max_retries: 0,
+            started: None,
+            spent: 0,
+            state: State::Ready,
+        }
     }
 
     /// A call that fails before sending anything (bad arguments).
@@ -141,7 +172,7 @@ impl<T> Call<T> {
                 headers: Vec::new(),
                 body: Body::empty(),
                 streaming: false,
-                timeouts: Timeouts { connect: Default::default(), total: None, idle: None },
+                timeouts: Timeouts { connect: Default::default(), total: None, idle: None, override_client: false },
                 route: "(not sent)",
                 attempt: 1,
             },
@@ -149,6 +180,8 @@ impl<T> Call<T> {
             cfg: None,
             retries_done: 0,
             max_retries: 0,
+            started: None,
+            spent: 0,
             state: State::Finished(Some(Err(error))),
         }
     }
@@ -160,11 +193,20 @@ impl<T> Call<T> {
 
     fn retry_or_fail(&mut self, now: Instant, outcome: AttemptOutcome, error: Error) {
         let jitter = self.cfg.as_ref().map_or(0.0, |c| c.rng().next_f64());
-        match retry::decide(self.max_retries, self.retries_done, &outcome, jitter) {
-            RetryDecision::Retry { after } => {
-                self.retries_done += 1;
-                self.state = State::Backoff { until: now + after };
-            }
+        let max_retry_after = self.cfg.as_ref().map_or(retry::MAX_RETRY_AFTER, Config::max_retry_after);
+        let decision = retry::decide_capped(self.max_retries, self.retries_done, &outcome, jitter, max_retry_after);
+        let timeout = matches!(outcome, AttemptOutcome::Transport(crate::TransportErrorKind::Timeout));
+        let budget = self.cfg.as_ref().and_then(Config::retry_budget);
+        match decision {
+            RetryDecision::Retry { after } => match budget.map(|b| b.try_spend(timeout)) {
+                // The client-wide budget is empty: fail now rather than add load.
+                Some(None) => self.state = State::Finished(Some(Err(error))),
+                paid => {
+                    self.spent += paid.flatten().unwrap_or(0);
+                    self.retries_done += 1;
+                    self.state = State::Backoff { until: now + after };
+                }
+            },
             RetryDecision::Stop => self.state = State::Finished(Some(Err(error))),
         }
     }
@@ -178,6 +220,7 @@ impl<T> Flow for Call<T> {
             State::Backoff { until } if now < *until => Output::Sleep(*until - now),
             State::Ready | State::Backoff { .. } => {
                 self.state = State::InFlight;
+                self.started.get_or_insert(now);
                 let mut request = self.request.clone();
                 request.attempt = self.retries_done + 1;
                 Output::Send(request)
@@ -200,6 +243,15 @@ impl<T> Flow for Call<T> {
         }
         match input {
             Input::Response(resp) if is_success(resp.status) => {
+                if let Some(budget) = self.cfg.as_ref().and_then(Config::retry_budget) {
+                    budget.on_success(self.spent);
+                }
+                let info = CallInfo {
+                    headers: resp.headers,
+                    attempts: self.retries_done + 1,
+                    elapsed_ms: self.started.map_or(0, |t| now.saturating_duration_since(t).as_millis()),
+                };
+                let resp = Response { headers: &info, ..resp };
                 self.state = State::Finished(Some((self.decode)(&resp)));
             }
             Input::Response(resp) => {
@@ -215,11 +267,36 @@ impl<T> Flow for Call<T> {
     }
 }
 
-/// Response metadata from the headers every response carries.
+/// A response's headers plus what the call knows of itself (attempts, and
+/// elapsed time on the flow's clock), so every decode can read both through
+/// [`meta`] without another argument.
+struct CallInfo<'a> {
+    headers: &'a dyn HeaderLookup,
+    attempts: u32,
+    elapsed_ms: u128,
+}
+
+impl HeaderLookup for CallInfo<'_> {
+    fn header(&self, name: &str) -> Option<&str> {
+        self.headers.header(name)
+    }
+    fn call_info(&self) -> Option<(u32, u128)> {
+        Some((self.attempts, self.elapsed_ms))
+    }
+}
+
+/// Response metadata from the headers every response carries, plus the call's
+/// attempts and elapsed time.
 pub(crate) fn meta(resp: &Response<'_>) -> ResponseMeta {
     let h = resp.headers;
     let pairs = ["x-request-id", "x-pareta-billed", "x-pareta-frontier-would-have-cost", "x-idempotent-replay"]
         .into_iter()
         .filter_map(|n| h.header(n).map(|v| (n, v)));
-    ResponseMeta::from_headers(pairs)
+    let meta = ResponseMeta::from_headers(pairs);
+    match h.call_info() {
+        Some((attempts, elapsed_ms)) => {
+            meta.with_call(attempts, std::time::Duration::from_millis(u64::try_from(elapsed_ms).unwrap_or(u64::MAX)))
+        }
+        None => meta,
+    }
 }

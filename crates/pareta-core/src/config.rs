@@ -1,6 +1,8 @@
 //! Client configuration: key, base URL, timeouts, retry budget, randomness.
 
 use crate::error::Error;
+use crate::options::{PerCall, RequestOptions};
+use crate::retry::{MAX_RETRY_AFTER, RetryBudget};
 use crate::rng::Rng;
 use std::fmt;
 use std::sync::Arc;
@@ -66,7 +68,13 @@ struct Inner {
     timeout: Duration,
     connect_timeout: Duration,
     max_retries: u32,
-    rng: Rng,
+    deadline: Option<Duration>,
+    max_retry_after: Duration,
+    /// Shared with every view made by `with_options`.
+    budget: Option<Arc<RetryBudget>>,
+    rng: Arc<Rng>,
+    /// What `with_options` added: headers, query, an idempotency key.
+    per_call: Option<PerCall>,
 }
 
 impl Config {
@@ -81,11 +89,11 @@ impl Config {
     pub fn base_url(&self) -> &str {
         &self.inner.base_url
     }
-    /// Total timeout of an ordinary call; also the idle timeout of streams.
+    /// Deadline of each attempt of an ordinary call; also the idle timeout of streams.
     pub fn timeout(&self) -> Duration {
         self.inner.timeout
     }
-    /// Connect timeout.
+    /// Time to establish a connection.
     pub fn connect_timeout(&self) -> Duration {
         self.inner.connect_timeout
     }
@@ -93,9 +101,50 @@ impl Config {
     pub fn max_retries(&self) -> u32 {
         self.inner.max_retries
     }
+    /// The limit on a whole logical call, retries and backoff included (`None`:
+    /// only the per-attempt `timeout` applies).
+    pub fn deadline(&self) -> Option<Duration> {
+        self.inner.deadline
+    }
+    /// The longest server-requested retry delay the client waits out.
+    pub fn max_retry_after(&self) -> Duration {
+        self.inner.max_retry_after
+    }
+    /// The client-wide retry budget, `None` when switched off.
+    pub fn retry_budget(&self) -> Option<&RetryBudget> {
+        self.inner.budget.as_deref()
+    }
     /// The client's random source.
     pub fn rng(&self) -> &Rng {
         &self.inner.rng
+    }
+    pub(crate) fn per_call(&self) -> Option<&PerCall> {
+        self.inner.per_call.as_ref()
+    }
+
+    /// A view of this configuration with per-call `options` on top: the same
+    /// key, base URL, random source and retry budget, with the options'
+    /// timeouts, retries, deadline, headers, query and idempotency key. Options
+    /// that are invalid (an `Authorization` header, a malformed idempotency key)
+    /// make every call through the view fail with
+    /// [`Error::InvalidArgument`] before anything is sent.
+    pub fn with_options(&self, options: &RequestOptions) -> Config {
+        let base = &self.inner;
+        let per_call = PerCall::merge(base.per_call.as_ref(), options);
+        Config {
+            inner: Arc::new(Inner {
+                api_key: base.api_key.clone(),
+                base_url: base.base_url.clone(),
+                timeout: options.timeout.unwrap_or(base.timeout),
+                connect_timeout: options.connect_timeout.unwrap_or(base.connect_timeout),
+                max_retries: options.max_retries.unwrap_or(base.max_retries),
+                deadline: options.deadline.or(base.deadline),
+                max_retry_after: base.max_retry_after,
+                budget: base.budget.clone(),
+                rng: Arc::clone(&base.rng),
+                per_call: Some(per_call),
+            }),
+        }
     }
 }
 
@@ -121,6 +170,9 @@ pub struct ConfigBuilder {
     timeout: Option<Duration>,
     connect_timeout: Option<Duration>,
     max_retries: Option<u32>,
+    deadline: Option<Duration>,
+    max_retry_after: Option<Duration>,
+    budget: Option<Option<RetryBudget>>,
     seed: Option<u64>,
 }
 
@@ -145,7 +197,8 @@ impl ConfigBuilder {
         self.base_url = Some(url.into());
         self
     }
-    /// Total timeout of an ordinary call, and idle timeout of a stream (default 60 s).
+    /// Deadline of each attempt of an ordinary call, and idle timeout of a
+    /// stream (default 60 s).
     pub fn timeout(mut self, timeout: Duration) -> Self {
         self.timeout = Some(timeout);
         self
@@ -158,6 +211,24 @@ impl ConfigBuilder {
     /// Automatic retries on transient failures (default 2).
     pub fn max_retries(mut self, n: u32) -> Self {
         self.max_retries = Some(n);
+        self
+    }
+    /// A limit on each whole logical call, retries and backoff included (default
+    /// none). No attempt or backoff starts that would end past it.
+    pub fn deadline(mut self, deadline: Duration) -> Self {
+        self.deadline = Some(deadline);
+        self
+    }
+    /// The longest `Retry-After` the client waits out (default 30 s); a server
+    /// asking for longer gets the error back at once.
+    pub fn max_retry_after(mut self, max: Duration) -> Self {
+        self.max_retry_after = Some(max);
+        self
+    }
+    /// The client-wide retry budget (default [`RetryBudget::standard`]); `None`
+    /// switches it off, so only `max_retries` limits retries.
+    pub fn retry_budget(mut self, budget: Option<RetryBudget>) -> Self {
+        self.budget = Some(budget);
         self
     }
     /// Seeds the random source (jitter, idempotency keys), for reproducible tests.
@@ -183,7 +254,11 @@ impl ConfigBuilder {
                 timeout: self.timeout.unwrap_or(DEFAULT_TIMEOUT),
                 connect_timeout: self.connect_timeout.unwrap_or(DEFAULT_CONNECT_TIMEOUT),
                 max_retries: self.max_retries.unwrap_or(DEFAULT_MAX_RETRIES),
-                rng: self.seed.map(Rng::seeded).unwrap_or_else(Rng::from_entropy),
+                deadline: self.deadline,
+                max_retry_after: self.max_retry_after.unwrap_or(MAX_RETRY_AFTER),
+                budget: self.budget.unwrap_or_else(|| Some(RetryBudget::standard())).map(Arc::new),
+                rng: Arc::new(self.seed.map(Rng::seeded).unwrap_or_else(Rng::from_entropy)),
+                per_call: None,
             }),
         })
     }

@@ -73,6 +73,18 @@ pub enum Error {
         /// How long the wait lasted.
         waited: Duration,
     },
+    /// The call's deadline (`deadline`, for the whole logical call) passed
+    /// before it finished; no attempt or backoff was started that would have
+    /// ended past it. Distinct from a per-attempt `timeout`, which is a
+    /// [`Connection`](Error::Connection) timeout.
+    #[error("the call's deadline of {}s passed before it finished{}", deadline.as_secs_f64(), last_attempt.as_ref().map(|l| format!(" (last attempt: {l})")).unwrap_or_default())]
+    DeadlineExceeded {
+        /// The deadline that was set.
+        deadline: Duration,
+        /// What the last attempt came to (`"HTTP 503 on GET /v1/models"`,
+        /// `"timeout on ..."`), when one was made.
+        last_attempt: Option<String>,
+    },
     /// A signed-URL document upload failed at one of its three steps.
     #[error(transparent)]
     Upload(Box<UploadError>),
@@ -120,6 +132,7 @@ impl Error {
     /// True when a time limit was hit before a response (or between stream reads).
     pub fn is_timeout(&self) -> bool {
         matches!(self, Error::Connection(e) if e.kind == TransportErrorKind::Timeout)
+            || matches!(self, Error::DeadlineExceeded { .. })
     }
 
     pub(crate) fn decode(route: &'static str, resp: &Response<'_>, message: impl fmt::Display) -> Error {

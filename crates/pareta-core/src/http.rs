@@ -2,6 +2,7 @@
 //! transport failures fed back, and the [`Flow`] contract.
 
 use crate::error::{Error, TransportError};
+use std::borrow::Cow;
 use std::fmt;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -137,6 +138,10 @@ pub struct Timeouts {
     pub total: Option<Duration>,
     /// Longest wait for any single read (streams).
     pub idle: Option<Duration>,
+    /// True when these limits come from per-call options or a deadline: the
+    /// driver MUST apply them even on an HTTP client the caller brought (whose
+    /// own settings otherwise govern).
+    pub override_client: bool,
 }
 
 /// A request for the driver to perform.
@@ -150,7 +155,7 @@ pub struct HttpRequest {
     /// The absolute URL, ids already percent-encoded.
     pub url: String,
     /// Headers to send, in order (lower-case names).
-    pub headers: Vec<(&'static str, String)>,
+    pub headers: Vec<(Cow<'static, str>, String)>,
     /// The body.
     pub body: Body,
     /// For a streaming route: on a 2xx status, hand the flow the status and
@@ -192,7 +197,7 @@ impl HttpRequest {
 
 impl fmt::Debug for HttpRequest {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        struct Headers<'a>(&'a [(&'static str, String)]);
+        struct Headers<'a>(&'a [(Cow<'static, str>, String)]);
         impl fmt::Debug for Headers<'_> {
             fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
                 let mut m = f.debug_map();
@@ -222,6 +227,12 @@ impl fmt::Debug for HttpRequest {
 pub trait HeaderLookup {
     /// The first value of `name` (case-insensitive), if present and valid UTF-8.
     fn header(&self, name: &str) -> Option<&str>;
+    /// The attempts and elapsed milliseconds of the call that got this
+    /// response: set by core, never by a driver.
+    #[doc(hidden)]
+    fn call_info(&self) -> Option<(u32, u128)> {
+        None
+    }
 }
 
 impl<K: AsRef<str>, V: AsRef<str>> HeaderLookup for [(K, V)] {

@@ -63,12 +63,14 @@
 
 mod call;
 pub mod config;
+pub mod deadline;
 pub mod encode;
 pub mod error;
 pub mod flows;
 pub mod http;
 pub mod mime;
 pub mod multipart;
+pub mod options;
 pub mod retry;
 pub mod rng;
 pub mod sse;
@@ -87,4 +89,6 @@ pub use error::{
     ApiError, ApiErrorKind, DecodeError, Error, TransportError, TransportErrorKind, UploadError, UploadStep,
 };
 pub use http::{Body, BodyPart, Flow, HeaderLookup, HttpRequest, Input, Method, Output, Response, Timeouts};
+pub use options::RequestOptions;
 pub use pareta_types as types;
+pub use retry::RetryBudget;

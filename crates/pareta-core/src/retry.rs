@@ -2,9 +2,15 @@
 //!
 //! Retried: statuses 408, 409, 429, 500, 502, 503, 504 and connection failures
 //! (connect, timeout, broken connection). The delay is the server's
-//! `retry-after-ms` / `Retry-After` (seconds or an HTTP date), capped at 30 s, else
-//! `min(0.5 * 2^n, 8) s` plus up to 0.25 s of jitter. A stream that already
-//! delivered bytes never reaches this module.
+//! `retry-after-ms` / `Retry-After` (seconds or an HTTP date), else
+//! `min(0.5 * 2^n, 8) s` plus up to 0.25 s of jitter. A server delay past the
+//! client's cap (30 s by default) is not waited out: the error is returned at
+//! once, and [`Error::retry_after`](crate::Error::retry_after) gives the delay. A
+//! stream that already delivered bytes never reaches this module.
+//!
+//! Across calls, a [`RetryBudget`] (a token bucket shared by all calls of one
+//! client, as in the AWS SDK's standard retry mode) keeps a failing server from
+//! being hit by every call's retries at once.
 
 use crate::error::TransportErrorKind;
 use crate::http::HeaderLookup;
@@ -47,7 +53,8 @@ pub enum RetryDecision {
     Stop,
 }
 
-/// Decides whether attempt number `retries_done + 1` happens. `jitter` is a
+/// Decides whether attempt number `retries_done + 1` happens, with the default
+/// Retry-After cap ([`MAX_RETRY_AFTER`]); see [`decide_capped`]. `jitter` is a
 /// uniform value in `[0, 1)` from the client's random source.
 ///
 /// ```
@@ -58,6 +65,27 @@ pub enum RetryDecision {
 /// assert_eq!(decide(2, 2, &busy, 0.5), RetryDecision::Stop); // budget spent
 /// ```
 pub fn decide(max_retries: u32, retries_done: u32, outcome: &AttemptOutcome, jitter: f64) -> RetryDecision {
+    decide_capped(max_retries, retries_done, outcome, jitter, MAX_RETRY_AFTER)
+}
+
+/// [`decide`] with the longest server-requested delay the client will wait:
+/// a `Retry-After` past `max_retry_after` stops at once rather than waiting
+/// less than the server asked and retrying too early.
+///
+/// ```
+/// use pareta_core::retry::{decide_capped, AttemptOutcome, RetryDecision};
+/// use std::time::Duration;
+/// let later = AttemptOutcome::Status { status: 503, retry_after: Some(Duration::from_secs(120)) };
+/// assert_eq!(decide_capped(2, 0, &later, 0.5, Duration::from_secs(30)), RetryDecision::Stop);
+/// assert!(matches!(decide_capped(2, 0, &later, 0.5, Duration::from_secs(300)), RetryDecision::Retry { .. }));
+/// ```
+pub fn decide_capped(
+    max_retries: u32,
+    retries_done: u32,
+    outcome: &AttemptOutcome,
+    jitter: f64,
+    max_retry_after: Duration,
+) -> RetryDecision {
     if retries_done >= max_retries {
         return RetryDecision::Stop;
     }
@@ -68,10 +96,112 @@ pub fn decide(max_retries: u32, retries_done: u32, outcome: &AttemptOutcome, jit
         AttemptOutcome::Transport(_) => None,
     };
     let after = match server_delay {
-        Some(d) => d.min(MAX_RETRY_AFTER),
+        Some(d) if d > max_retry_after => return RetryDecision::Stop,
+        Some(d) => d,
         None => backoff(retries_done) + MAX_JITTER.mul_f64(jitter.clamp(0.0, 1.0)),
     };
     RetryDecision::Retry { after }
+}
+
+/// A client-wide retry budget: a token bucket shared by every call of one
+/// client (and of its [`with_options`](crate::Config::with_options) views), in
+/// the manner of the AWS SDK's standard retry mode. Each retry spends
+/// [`retry_cost`](Self::retry_cost) tokens, a retry after a timeout spends
+/// [`timeout_cost`](Self::timeout_cost); a call that succeeds first time refunds
+/// [`success_refund`](Self::success_refund), and one that succeeds after retrying
+/// gets back what its retries spent. When the bucket cannot pay for a retry, the
+/// call fails at once with the error it had, instead of retrying.
+///
+/// ```
+/// use pareta_core::retry::RetryBudget;
+/// let budget = RetryBudget::new(10, 5, 10, 1);
+/// assert_eq!(budget.try_spend(false), Some(5));
+/// assert_eq!(budget.try_spend(true), None); // 5 left, a timeout retry costs 10
+/// budget.on_success(5); // the retried call succeeded: its 5 come back
+/// assert_eq!(budget.available(), 10);
+/// ```
+#[derive(Debug)]
+pub struct RetryBudget {
+    capacity: u32,
+    tokens: std::sync::atomic::AtomicU32,
+    retry_cost: u32,
+    timeout_cost: u32,
+    success_refund: u32,
+}
+
+/// A bucket with the same numbers and as many tokens as this one has now; the
+/// two are separate from then on (a client shares its one bucket by `Arc`).
+impl Clone for RetryBudget {
+    fn clone(&self) -> Self {
+        let copy = Self::new(self.capacity, self.retry_cost, self.timeout_cost, self.success_refund);
+        copy.tokens.store(self.available(), std::sync::atomic::Ordering::Release);
+        copy
+    }
+}
+
+impl Default for RetryBudget {
+    fn default() -> Self {
+        Self::standard()
+    }
+}
+
+impl RetryBudget {
+    /// The AWS SDK's standard numbers: 500 tokens, 5 per retry, 10 per retry
+    /// after a timeout, 1 back per first-time success. Generous: 100 retries in
+    /// a row before the client stops retrying, refilled by successes.
+    pub fn standard() -> Self {
+        Self::new(500, 5, 10, 1)
+    }
+
+    /// A bucket of `capacity` tokens (it starts full).
+    pub fn new(capacity: u32, retry_cost: u32, timeout_cost: u32, success_refund: u32) -> Self {
+        RetryBudget {
+            capacity,
+            tokens: std::sync::atomic::AtomicU32::new(capacity),
+            retry_cost,
+            timeout_cost,
+            success_refund,
+        }
+    }
+
+    /// Takes the cost of one retry (after a timeout when `timeout`), returning
+    /// what was spent, or `None` when the bucket cannot pay (nothing is taken).
+    pub fn try_spend(&self, timeout: bool) -> Option<u32> {
+        use std::sync::atomic::Ordering;
+        let cost = if timeout { self.timeout_cost } else { self.retry_cost };
+        self.tokens.fetch_update(Ordering::AcqRel, Ordering::Acquire, |t| t.checked_sub(cost)).ok().map(|_| cost)
+    }
+
+    /// A call succeeded after its retries spent `spent` tokens (0 for a
+    /// first-time success): refunds that, or the success refund.
+    pub fn on_success(&self, spent: u32) {
+        use std::sync::atomic::Ordering;
+        let refund = if spent == 0 { self.success_refund } else { spent };
+        let _ = self
+            .tokens
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |t| Some(t.saturating_add(refund).min(self.capacity)));
+    }
+
+    /// Tokens left.
+    pub fn available(&self) -> u32 {
+        self.tokens.load(std::sync::atomic::Ordering::Acquire)
+    }
+    /// The bucket's size.
+    pub fn capacity(&self) -> u32 {
+        self.capacity
+    }
+    /// Tokens one retry costs.
+    pub fn retry_cost(&self) -> u32 {
+        self.retry_cost
+    }
+    /// Tokens one retry after a timeout costs.
+    pub fn timeout_cost(&self) -> u32 {
+        self.timeout_cost
+    }
+    /// Tokens a first-time success gives back.
+    pub fn success_refund(&self) -> u32 {
+        self.success_refund
+    }
 }
 
 /// `min(0.5 * 2^n, 8)` seconds.
@@ -180,11 +310,13 @@ mod tests {
     }
 
     #[test]
-    fn server_delay_wins_and_is_capped() {
+    fn server_delay_wins_and_past_the_cap_stops() {
         let o = AttemptOutcome::Status { status: 429, retry_after: Some(Duration::from_secs(2)) };
         assert_eq!(decide(2, 0, &o, 0.9), RetryDecision::Retry { after: Duration::from_secs(2) });
-        let o = AttemptOutcome::Status { status: 503, retry_after: Some(Duration::from_secs(120)) };
+        let o = AttemptOutcome::Status { status: 503, retry_after: Some(MAX_RETRY_AFTER) };
         assert_eq!(decide(2, 0, &o, 0.0), RetryDecision::Retry { after: MAX_RETRY_AFTER });
+        let o = AttemptOutcome::Status { status: 503, retry_after: Some(Duration::from_secs(120)) };
+        assert_eq!(decide(2, 0, &o, 0.0), RetryDecision::Stop, "retrying sooner than asked would be wrong");
     }
 
     #[test]

@@ -7,9 +7,10 @@
 //! build, and a binary that uses both clients would get one variant for both.
 //!
 //! What the expanding crate must provide, beside the invocation:
-//! - `$client { inner: Arc<Inner> }` with `Inner { cfg: Config, .. }`, and on it
-//!   `run(flow) -> Result<F::Value>`, `run_stream(flow) -> Result<(D, LiveBody)>`
-//!   and `file_size(&Path) -> Result<u64>` (async in the async client);
+//! - `$client { inner: Arc<Inner> }` with `Inner { cfg: Config, http: Http }`,
+//!   `Http: Clone` with `run(flow) -> Result<F::Value>` and
+//!   `run_stream(flow) -> Result<(D, LiveBody)>`, and on the client
+//!   `file_size(&Path) -> Result<u64>` (async in the async client);
 //! - `$builder { core: ConfigBuilder, .. }` with `with_core(ConfigBuilder)` and
 //!   `build()`;
 //! - `Pull<D>` with `new(D, LiveBody)`, `decoder()`, `into_decoder()` and
@@ -48,6 +49,20 @@ macro_rules! client_surface {
                 &self.inner.cfg
             }
 
+            /// A view of this client with per-call options on top: timeouts,
+            /// retries, a deadline, extra headers and query parameters, an
+            /// idempotency key. Cheap: it shares the connection pool, the random
+            /// source and the retry budget. The `Authorization` header cannot be
+            /// replaced this way. See [`RequestOptions`]($crate::RequestOptions).
+            pub fn with_options(&self, options: $crate::RequestOptions) -> $client {
+                $client {
+                    inner: ::std::sync::Arc::new(Inner {
+                        cfg: self.inner.cfg.with_options(&options),
+                        http: self.inner.http.clone(),
+                    }),
+                }
+            }
+
             /// `models`: the OpenAI-compatible list of the org's deployed, callable endpoints.
             pub fn models(&self) -> Models<'_> {
                 Models { pa: self }
@@ -68,6 +83,22 @@ macro_rules! client_surface {
             /// `evals`: evaluate models on your own data (eval sets and runs).
             pub fn evals(&self) -> Evals<'_> {
                 Evals { pa: self }
+            }
+        }
+
+        #[$mode]
+        impl $client {
+            /// Runs an ordinary flow to its value, within the call's deadline.
+            async fn run<F: $crate::Flow + Send>(&self, flow: F) -> __Result<F::Value> {
+                let deadline = self.inner.cfg.deadline();
+                self.inner.http.run($crate::deadline::Deadline::new(flow, deadline)).await
+            }
+
+            /// Runs a streaming flow to its decoder and the live body it reads;
+            /// the deadline covers getting the stream started.
+            async fn run_stream<F: $crate::Flow + Send>(&self, flow: F) -> __Result<(F::Value, LiveBody)> {
+                let deadline = self.inner.cfg.deadline();
+                self.inner.http.run_stream($crate::deadline::Deadline::new(flow, deadline)).await
             }
         }
 
@@ -108,6 +139,29 @@ macro_rules! client_surface {
             /// 3 attempts). A POST keeps one idempotency key across its attempts.
             pub fn max_retries(mut self, n: u32) -> Self {
                 self.core = self.core.max_retries(n);
+                self
+            }
+            /// A limit on each whole logical call, retries and backoff included
+            /// (default none: only the per-attempt `timeout` applies). No attempt
+            /// or backoff starts that would end past it; the error is
+            /// [`Error::DeadlineExceeded`]($crate::Error::DeadlineExceeded). For a
+            /// stream it covers getting the response; the body keeps its idle limit.
+            pub fn deadline(mut self, deadline: ::std::time::Duration) -> Self {
+                self.core = self.core.deadline(deadline);
+                self
+            }
+            /// The longest `Retry-After` the client waits out (default 30 s). A
+            /// server asking for longer gets its error back at once, and
+            /// [`Error::retry_after`]($crate::Error::retry_after) gives the delay.
+            pub fn max_retry_after(mut self, max: ::std::time::Duration) -> Self {
+                self.core = self.core.max_retry_after(max);
+                self
+            }
+            /// The client-wide retry budget shared by all calls (default
+            /// [`RetryBudget::standard`]($crate::RetryBudget::standard)); `None`
+            /// switches it off.
+            pub fn retry_budget(mut self, budget: ::core::option::Option<$crate::RetryBudget>) -> Self {
+                self.core = self.core.retry_budget(budget);
                 self
             }
             /// Seeds retry jitter and idempotency keys, for reproducible tests.

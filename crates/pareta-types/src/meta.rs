@@ -15,6 +15,8 @@ pub struct ResponseMeta {
     billed_micro_usd: Option<i64>,
     frontier_would_have_cost_micro_usd: Option<i64>,
     idempotent_replay: bool,
+    attempts: Option<u32>,
+    elapsed: Option<std::time::Duration>,
 }
 
 impl ResponseMeta {
@@ -39,6 +41,26 @@ impl ResponseMeta {
             }
         }
         meta
+    }
+
+    /// The same metadata with the call's attempts (1, or more after retries)
+    /// and elapsed time, from first send to this response.
+    pub fn with_call(mut self, attempts: u32, elapsed: std::time::Duration) -> Self {
+        self.attempts = Some(attempts);
+        self.elapsed = Some(elapsed);
+        self
+    }
+
+    /// How many HTTP attempts the call took (1 without retries); `None` for a
+    /// record that did not come from an SDK call.
+    pub fn attempts(&self) -> Option<u32> {
+        self.attempts
+    }
+
+    /// How long the call took, from its first attempt to this response,
+    /// backoff included; `None` for a record that did not come from an SDK call.
+    pub fn elapsed(&self) -> Option<std::time::Duration> {
+        self.elapsed
     }
 
     /// The `x-request-id` header: quote it in support requests.

@@ -100,10 +100,15 @@ fn decode_unit() -> crate::call::Decode<()> {
     Box::new(|_| Ok(()))
 }
 
-/// Rejects an empty id before it can turn `/v1/tasks/{id}` into `/v1/tasks/`.
+/// Rejects an empty id before it can turn `/v1/tasks/{id}` into `/v1/tasks/`,
+/// and the dot segments: no resource is named `.` or `..`, and WHATWG URL
+/// parsers (reqwest's) resolve even their encoded forms away.
 fn check_id(what: &str, id: &str) -> Result<String, Error> {
     if id.trim().is_empty() {
         return Err(Error::InvalidArgument(format!("{what} must not be empty")));
+    }
+    if id == "." || id == ".." {
+        return Err(Error::InvalidArgument(format!("{what} {id:?} is a path segment, not an id")));
     }
     Ok(encode::path_segment(id))
 }
@@ -128,5 +133,7 @@ pub(crate) fn step<T, V>(call: &mut Call<T>, now: std::time::Instant) -> Result<
     }
 }
 
+#[cfg(test)]
+mod options_tests;
 #[cfg(test)]
 mod tests;

@@ -163,10 +163,15 @@ impl Upload {
         let request = HttpRequest {
             method: Method::Put,
             url: upload_url,
-            headers: vec![("content-type", self.mime.clone()), ("user-agent", USER_AGENT.to_owned())],
+            headers: vec![("content-type".into(), self.mime.clone()), ("user-agent".into(), USER_AGENT.to_owned())],
             body: Body::from_parts(vec![self.body.clone()]),
             streaming: false,
-            timeouts: Timeouts { connect: self.cfg.connect_timeout(), total: None, idle: Some(self.cfg.timeout()) },
+            timeouts: Timeouts {
+                connect: self.cfg.connect_timeout(),
+                total: None,
+                idle: Some(self.cfg.timeout()),
+                override_client: self.cfg.per_call().is_some_and(|p| p.timeouts),
+            },
             route: PUT,
             attempt: 1,
         };
