@@ -1,19 +1,17 @@
 //! The API key never shows up in anything a user might print or log: the client,
 //! its builder, errors of every kind, streams and records, in both `{:?}` and `{}`.
 //! It is also never sent to a host other than the API (a redirect elsewhere).
-#![allow(clippy::unwrap_used)]
 
-mod support;
-
+use crate::common::KEY;
+use crate::common::chat_req;
 use httpmock::MockServer;
-use pareta_blocking::types::{ChatCompletionRequest, ChatMessage, DeployRequest};
+use pareta_blocking::types::DeployRequest;
 use pareta_blocking::{Error, Pareta, ParetaBuilder};
 use std::fmt::Debug;
 use std::time::Duration;
 
-const KEY: &str = "pareta_sk_SUPERSECRET123";
-/// A fragment that would survive truncation or partial masking of the key.
-const FRAGMENT: &str = "SUPERSECRET";
+use pareta_test_support::SECRET as FRAGMENT;
+use pareta_test_support::raw::{RawServer, Reply, refused_port};
 
 fn builder(base_url: &str) -> ParetaBuilder {
     Pareta::builder().api_key(KEY).base_url(base_url).max_retries(0).timeout(Duration::from_secs(10))
@@ -45,10 +43,6 @@ fn assert_error_has_no_key(what: &str, err: &Error) {
         assert!(!text.contains(FRAGMENT), "{what} leaks the key in a source: {text}");
         source = s.source();
     }
-}
-
-fn chat_req() -> ChatCompletionRequest {
-    ChatCompletionRequest::new("ep_1", vec![ChatMessage::user("hi")])
 }
 
 #[test]
@@ -107,9 +101,7 @@ fn a_401_api_error_does_not_show_the_key() {
 
 #[test]
 fn a_connection_error_does_not_show_the_key() {
-    // A port that was just free: nothing listens there.
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-    let pa = client(&format!("http://127.0.0.1:{port}"));
+    let pa = client(&format!("http://127.0.0.1:{}", refused_port()));
     let err = pa.models().list().unwrap_err();
     assert!(err.is_connection(), "{err:?}");
     assert_error_has_no_key("Error::Connection", &err);
@@ -191,7 +183,6 @@ fn records_do_not_show_the_key() {
 /// another host (a storage or CDN host must never see the key).
 #[test]
 fn a_redirect_to_another_host_does_not_carry_the_key() {
-    use support::{RawServer, Reply};
     let other = RawServer::script(vec![Reply::json(200, r#"{"object":"list","data":[]}"#)]);
     let location = format!("{}/v1/models", other.base_url.replace("127.0.0.1", "localhost"));
     let api = RawServer::script(vec![Reply::json(302, "").header("location", &location)]);
@@ -208,4 +199,23 @@ fn a_redirect_to_another_host_does_not_carry_the_key() {
     for rec in followed {
         assert_eq!(rec.header("authorization"), None, "the key followed a redirect to {location}");
     }
+}
+
+/// The request a flow hands the driver shows no key in `Debug`, yet the server
+/// receives it as a bearer token.
+#[test]
+fn the_request_of_a_flow_hides_the_key_but_the_server_gets_it() {
+    use pareta_core::{Flow, Output};
+    let server = RawServer::script(vec![Reply::json(200, r#"{"object":"list","data":[]}"#)]);
+    let pa = client(&server.base_url);
+    let mut flow = pareta_core::flows::models::list(pa.config());
+    match flow.poll(std::time::Instant::now()) {
+        Output::Send(req) => {
+            assert_eq!(req.header("authorization"), Some(format!("Bearer {KEY}").as_str()));
+            assert_no_key_debug("HttpRequest", &req);
+        }
+        other => panic!("{other:?}"),
+    }
+    pa.models().list().unwrap();
+    assert_eq!(server.requests()[0].header("authorization"), Some(format!("Bearer {KEY}").as_str()));
 }
