@@ -75,9 +75,9 @@ fn a_callers_own_http_client_still_gets_api_errors_not_transport_errors() {
         bare_no_query(when, "GET", "/v1/endpoints/ep_gone");
         then.status(404).header("x-request-id", "req_404").body(r#"{"detail":"endpoint not found"}"#);
     });
-    // ureq's default config treats 4xx as errors; the client must not depend on ours.
-    let agent: ureq::Agent = ureq::Agent::config_builder().build().into();
-    let pa = Pareta::builder().api_key(KEY).base_url(server.base_url()).agent(agent).build().unwrap();
+    // A client the SDK did not configure (ureq's default treats 4xx as errors):
+    // its 4xx must still be API errors.
+    let pa = Pareta::builder().api_key(KEY).base_url(server.base_url()).agent(callers_http_client()).build().unwrap();
     let err = pa.endpoints().retrieve("ep_gone").unwrap_err();
     let api = err.api().unwrap_or_else(|| panic!("{err:?}"));
     assert_eq!((api.status(), api.detail(), api.request_id()), (404, Some("endpoint not found"), Some("req_404")));
@@ -91,9 +91,12 @@ fn ids_are_percent_encoded_path_segments_and_an_empty_id_sends_nothing() {
     let req = &server.requests()[0];
     assert_eq!((req.method.as_str(), req.target.as_str()), ("GET", "/v1/endpoints/a%2Fb%20c%3Fx"));
     assert_eq!(req.body_len, 0);
+    // A dot-segment id is sent as one encoded segment, not resolved away.
+    client(&server.base_url).endpoints().retrieve("..").unwrap();
+    assert_eq!(server.requests()[1].target, "/v1/endpoints/%2E%2E");
     let err = client(&server.base_url).endpoints().retrieve("").unwrap_err();
     assert!(matches!(err, Error::InvalidArgument(_)), "{err:?}");
-    assert_eq!(server.requests().len(), 1, "an invalid id sends nothing");
+    assert_eq!(server.requests().len(), 2, "an invalid id sends nothing");
 }
 
 #[test]

@@ -40,3 +40,8 @@ pub fn quick_client(base: &str) -> Pareta {
 pub fn chat_req() -> ChatCompletionRequest {
     ChatCompletionRequest::new("ep_1", vec![ChatMessage::user("hi")])
 }
+
+/// A ureq agent built by the caller, not by the SDK.
+pub fn callers_http_client() -> ureq::Agent {
+    ureq::Agent::config_builder().build().into()
+}

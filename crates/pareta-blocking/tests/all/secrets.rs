@@ -3,7 +3,7 @@
 //! It is also never sent to a host other than the API (a redirect elsewhere).
 
 use crate::common::KEY;
-use crate::common::chat_req;
+use crate::common::{callers_http_client, chat_req};
 use httpmock::MockServer;
 use pareta_blocking::types::DeployRequest;
 use pareta_blocking::{Error, Pareta, ParetaBuilder};
@@ -58,11 +58,10 @@ fn client_builder_and_config_do_not_show_the_key() {
     assert_no_key_debug("Completions", &pa.chat().completions());
     assert_no_key_debug("Metrics", &pa.endpoints().metrics("ep_1"));
     assert_no_key_debug("Runs", &pa.evals().runs());
-    // A builder from the environment-style path, and with an agent of our own.
-    let agent: ureq::Agent = ureq::Agent::config_builder().build().into();
-    let b = Pareta::builder().api_key(KEY).agent(agent);
-    assert_no_key_debug("ParetaBuilder with agent", &b);
-    assert_no_key_debug("Pareta with agent", &b.build().unwrap());
+    // A builder with an HTTP client of our own.
+    let b = Pareta::builder().api_key(KEY).agent(callers_http_client());
+    assert_no_key_debug("ParetaBuilder with a caller's client", &b);
+    assert_no_key_debug("Pareta with a caller's client", &b.build().unwrap());
 }
 
 #[test]
@@ -179,7 +178,7 @@ fn records_do_not_show_the_key() {
     assert_no_key_debug("ModelList", &pa.models().list().unwrap());
 }
 
-/// ureq follows redirects; the `Authorization` header must not follow one to
+/// The HTTP stack may follow redirects; the `Authorization` header must not follow one to
 /// another host (a storage or CDN host must never see the key).
 #[test]
 fn a_redirect_to_another_host_does_not_carry_the_key() {
