@@ -10,7 +10,8 @@
 //! catches the bug: a client that read the file into a `Vec` would touch 20 MiB of
 //! fresh pages during the upload and push `VmHWM` up by about 20 MiB, even if it
 //! freed the buffer before we look again. A streaming client only needs its copy
-//! buffers (KiBs), plus the loopback test server's own ≤ 1 MiB body sample.
+//! buffers (KiBs), plus the loopback test server's own ≤ 1 MiB body sample (it
+//! hashes the rest as it arrives).
 //!
 //! So: (1) write the 20 MiB file in 64 KiB pieces (a 20 MiB buffer here would
 //! itself raise the peak and mask the bug); (2) warm up sockets, threads and the
@@ -25,11 +26,10 @@
 //! `/proc` (not Linux) the test prints a note and passes without measuring.
 #![allow(clippy::unwrap_used)]
 
-mod support;
-
 use pareta_blocking::types::{Document, UploadDocument};
+use pareta_test_support::fixtures::byte_at;
+use pareta_test_support::raw::{RawServer, Reply, fnv1a, fnv1a_start};
 use std::io::Write;
-use support::{RawServer, Reply};
 
 const SIZE: usize = 20 * 1024 * 1024;
 const PIECE: usize = 64 * 1024;
@@ -46,8 +46,13 @@ fn rss() -> (u64, u64) {
     (status_kib("VmHWM").unwrap(), status_kib("VmRSS").unwrap())
 }
 
-fn byte_at(i: usize) -> u8 {
-    (i % 251) as u8
+/// FNV-1a of the file's bytes, computed piecewise.
+fn file_fnv() -> u64 {
+    let mut piece = vec![0u8; PIECE];
+    (0..SIZE).step_by(PIECE).fold(fnv1a_start(), |h, start| {
+        piece.iter_mut().enumerate().for_each(|(j, b)| *b = byte_at(start + j));
+        fnv1a(h, &piece)
+    })
 }
 
 #[test]
@@ -73,7 +78,7 @@ fn a_20_mib_file_upload_is_streamed_not_read_whole() {
     // The storage host (the PUT) and the API (steps 1 and 3), on loopback.
     let storage = RawServer::script(vec![Reply::json(200, "")]);
     let upload_url = format!("{}/bucket/big.pdf?sig=xyz", storage.base_url);
-    let api = RawServer::start(move |_, rec| {
+    let api = RawServer::replying(move |rec| {
         if rec.target.ends_with("/blob-upload-url") {
             let body = serde_json::json!({"upload_url": upload_url, "storage_uri": "gs://bucket/big.pdf"});
             Reply::json(200, &body.to_string())
@@ -83,7 +88,12 @@ fn a_20_mib_file_upload_is_streamed_not_read_whole() {
             Reply::json(200, r#"{"object":"list","data":[]}"#)
         }
     });
-    let pa = support::client(&api.base_url);
+    let pa = pareta_blocking::Pareta::builder()
+        .api_key(pareta_test_support::KEY)
+        .base_url(&api.base_url)
+        .max_retries(0)
+        .build()
+        .unwrap();
 
     // (2) Warm-up: connection setup, server threads, client internals.
     pa.models().list().unwrap();
@@ -100,7 +110,8 @@ fn a_20_mib_file_upload_is_streamed_not_read_whole() {
     let put = &puts[0];
     assert_eq!((put.method.as_str(), put.target.as_str()), ("PUT", "/bucket/big.pdf?sig=xyz"));
     assert_eq!(put.body_len, SIZE, "the PUT carried the whole file");
-    assert!(put.body.iter().enumerate().all(|(i, b)| *b == byte_at(i)), "the PUT body is the file's bytes");
+    assert!(put.body.iter().enumerate().all(|(i, b)| *b == byte_at(i)), "the PUT body starts with the file's bytes");
+    assert_eq!(put.body_fnv, file_fnv(), "the PUT body is the file's bytes, all of them");
     assert_eq!(put.header("authorization"), None, "the signed-URL PUT must not carry the API key");
     assert_eq!(put.header("content-type"), Some("application/pdf"));
     let api_targets: Vec<String> = api.requests().iter().map(|r| r.target.clone()).collect();

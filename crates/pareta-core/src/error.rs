@@ -448,26 +448,60 @@ mod tests {
         Response { status, headers, body }
     }
 
+    /// The status table of wire-notes.md: each status, its kind, and whether it is retried.
+    /// The client suites test bytes; this is the one place the policy is tested.
+    const TABLE: [(u16, ApiErrorKind, bool); 14] = {
+        use ApiErrorKind::*;
+        [
+            (400, BadRequest, false),
+            (422, BadRequest, false),
+            (401, Authentication, false),
+            (402, InsufficientCredits, false),
+            (403, PermissionDenied, false),
+            (404, NotFound, false),
+            (408, Other, true),
+            (409, Conflict, true),
+            (429, RateLimit, true),
+            (503, EndpointNotReady, true),
+            (500, Server, true),
+            (502, Server, true),
+            (504, Server, true),
+            (418, Other, false),
+        ]
+    };
+
     #[test]
     fn statuses_map_to_the_spec_table() {
-        use ApiErrorKind::*;
-        let table = [
-            (400, BadRequest),
-            (422, BadRequest),
-            (401, Authentication),
-            (402, InsufficientCredits),
-            (403, PermissionDenied),
-            (404, NotFound),
-            (409, Conflict),
-            (429, RateLimit),
-            (503, EndpointNotReady),
-            (500, Server),
-            (502, Server),
-            (504, Server),
-            (418, Other),
-        ];
-        for (status, kind) in table {
+        for (status, kind, _) in TABLE {
             assert_eq!(ApiErrorKind::from_status(status), kind, "{status}");
+        }
+    }
+
+    /// Each status through a whole call (max_retries 2): the error's kind, status,
+    /// detail, request id and sentence, and how many attempts were made.
+    #[test]
+    fn every_status_of_the_table_through_a_call_kind_detail_request_id_and_retries() {
+        use crate::flows::script::{Script, reply_h};
+        for (status, kind, retried) in TABLE {
+            let cfg = crate::Config::builder().api_key("k").base_url("http://api.test").max_retries(2).build().unwrap();
+            let request_id = format!("req_{status}");
+            let body = format!(r#"{{"detail":"detail {status}"}}"#);
+            let attempts = if retried { 3 } else { 1 };
+            let replies = (0..attempts)
+                .map(|_| reply_h(status, &[("x-request-id", &request_id), ("retry-after", "0")], &body))
+                .collect();
+            let mut s = Script::new(replies);
+            let err = s.run(crate::flows::models::list(&cfg)).unwrap_err();
+            let api = err.api().unwrap_or_else(|| panic!("{status}: {err:?}"));
+            assert_eq!((api.kind(), api.status(), api.route()), (kind, status, "GET /v1/models"), "{status}");
+            assert_eq!(api.detail(), Some(format!("detail {status}").as_str()));
+            assert_eq!(err.request_id(), Some(request_id.as_str()));
+            assert_eq!(err.status(), Some(status));
+            let text = err.to_string();
+            assert!(text.contains(&status.to_string()) && text.contains(&format!("detail {status}")), "{text}");
+            assert!(text.contains(&request_id), "{text}");
+            let sent = s.steps.iter().filter(|st| st.starts_with("GET")).count();
+            assert_eq!(sent, attempts, "{status}: retried = {retried}");
         }
     }
 
