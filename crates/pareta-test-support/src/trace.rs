@@ -105,6 +105,15 @@ impl Visit for Visitor<'_> {
 }
 
 impl Subscriber for Capture {
+    // `sometimes`, never a cached `always`/`never`: tests on other threads run
+    // with no subscriber, and a callsite first seen there must still reach this
+    // thread's capture.
+    fn register_callsite(&self, _: &'static Metadata<'static>) -> tracing::subscriber::Interest {
+        tracing::subscriber::Interest::sometimes()
+    }
+    fn max_level_hint(&self) -> Option<tracing::level_filters::LevelFilter> {
+        Some(tracing::level_filters::LevelFilter::TRACE)
+    }
     fn enabled(&self, _: &Metadata<'_>) -> bool {
         true
     }

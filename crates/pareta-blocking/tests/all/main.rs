@@ -6,7 +6,7 @@
 //! - `client.rs`: building a client, base URLs, a caller's agent, headers on the wire;
 //! - `faults.rs`: error bodies, retries on the wire, timeouts, refused connections;
 //! - `streaming.rs`: SSE framing, cut and silent streams, dropping a stream;
-//! - `tracing.rs`: the span and the per-attempt events;
+//! - `../tracing.rs` (its own binary, see there): the span and the per-attempt events;
 //! - `secrets.rs`: the key never shows.
 //!
 //! What status maps to which error kind, and which statuses are retried, is
@@ -22,4 +22,3 @@ mod faults;
 mod routes;
 mod secrets;
 mod streaming;
-mod tracing;

@@ -2,8 +2,14 @@
 //! DEBUG `pareta attempt` event per attempt inside it (method, route, attempt,
 //! status, request id, elapsed), and never the key or a body.
 
-use crate::common::*;
-use pareta_blocking::types::{ChatCompletionRequest, ChatMessage};
+// Its own test binary: tracing caches callsite interest process-wide, and
+// tests running on other threads without a subscriber race with it.
+#[path = "all/common.rs"]
+#[allow(dead_code)]
+mod common;
+
+use common::*;
+use pareta_async::types::{ChatCompletionRequest, ChatMessage};
 use pareta_test_support::SECRET;
 use pareta_test_support::raw::{RawServer, Reply};
 use pareta_test_support::trace::{Capture, Level};
@@ -16,7 +22,7 @@ fn each_attempt_is_an_event_with_route_status_and_request_id() {
     ]);
     let (capture, guard) = Capture::install();
     let req = ChatCompletionRequest::new("ep_1", vec![ChatMessage::user("PROMPT-BODY")]);
-    client_with(&server.base_url, 2).chat().completions().create(&req).unwrap();
+    client_with(&server.base_url, 2).chat().completions().create(&req).block().unwrap();
     drop(guard);
 
     let route = "POST /v1/chat/completions";
