@@ -5,7 +5,7 @@
 // Its own test binary: tracing caches callsite interest process-wide, and
 // tests running on other threads without a subscriber race with it.
 #[path = "all/common.rs"]
-#[allow(dead_code)]
+#[allow(dead_code, unused_imports, clippy::unwrap_used)]
 mod common;
 
 use common::*;
