@@ -89,9 +89,11 @@ mod stream;
 mod tls;
 
 pub use client::{AsyncPareta, AsyncParetaBuilder};
+pub use pareta_core::flows::raw::RawResponse;
 pub use pareta_core::retry::RetryBudget;
+pub use pareta_core::sse::SseEvent;
 pub use pareta_core::{
-    ApiError, ApiErrorKind, Config, DecodeError, Error, RequestOptions, TransportError, TransportErrorKind,
+    ApiError, ApiErrorKind, Config, DecodeError, Error, Method, RequestOptions, TransportError, TransportErrorKind,
     UploadError, UploadStep,
 };
 pub use pareta_types as types;
@@ -101,7 +103,7 @@ pub use tls::{Tls, http_client_builder};
 
 use client::Inner;
 use driver::LiveBody;
-use stream::Pull;
+use stream::{Pull, WatchPull};
 
 pareta_core::client_surface! {
     mode: #[maybe_async::must_be_async],

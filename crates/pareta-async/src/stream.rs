@@ -3,12 +3,14 @@
 //! themselves come from `pareta_core::client_surface!`.
 
 use crate::driver::{LiveBody, idle_timeout, transport_error};
-use crate::{ChatStream, DeployStream};
+use crate::{AsyncPareta, ChatStream, DeployStream, EventStream, RunWatch};
 use bytes::Bytes;
 use futures_core::Stream;
 use pareta_core::Error;
+use pareta_core::flows::watch::Watch;
+use pareta_core::sse::SseEvent;
 use pareta_core::stream::{Pump, PumpStep, StreamDecoder};
-use pareta_types::{ChatCompletionChunk, DeployEvent};
+use pareta_types::{ChatCompletionChunk, DeployEvent, EvalRun};
 use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll};
@@ -106,5 +108,36 @@ impl Stream for DeployStream {
     type Item = Result<DeployEvent, Error>;
     fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
         self.get_mut().pull.poll_item(cx)
+    }
+}
+
+impl Stream for EventStream {
+    type Item = Result<SseEvent, Error>;
+    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        self.get_mut().pull.poll_item(cx)
+    }
+}
+
+type Snapshots<'a> = Pin<Box<dyn Stream<Item = Result<EvalRun, Error>> + Send + 'a>>;
+
+/// The snapshots as a stream: each item runs one snapshot's flow, only when polled.
+pub(crate) struct WatchPull<'a> {
+    snapshots: Snapshots<'a>,
+}
+
+impl<'a> WatchPull<'a> {
+    pub fn new(pa: &'a AsyncPareta, watch: Watch) -> Self {
+        let snapshots = futures_util::stream::unfold(watch, move |mut watch| async move {
+            let item = pa.run(watch.next_snapshot()?).await;
+            Some((item, watch))
+        });
+        WatchPull { snapshots: Box::pin(snapshots) }
+    }
+}
+
+impl Stream for RunWatch<'_> {
+    type Item = Result<EvalRun, Error>;
+    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        self.get_mut().pull.snapshots.as_mut().poll_next(cx)
     }
 }

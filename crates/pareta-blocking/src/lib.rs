@@ -51,16 +51,18 @@ mod driver;
 mod stream;
 
 pub use client::{Pareta, ParetaBuilder};
+pub use pareta_core::flows::raw::RawResponse;
 pub use pareta_core::retry::RetryBudget;
+pub use pareta_core::sse::SseEvent;
 pub use pareta_core::{
-    ApiError, ApiErrorKind, Config, DecodeError, Error, RequestOptions, TransportError, TransportErrorKind,
+    ApiError, ApiErrorKind, Config, DecodeError, Error, Method, RequestOptions, TransportError, TransportErrorKind,
     UploadError, UploadStep,
 };
 pub use pareta_types as types;
 
 use client::Inner;
 use driver::LiveBody;
-use stream::Pull;
+use stream::{Pull, WatchPull};
 
 pareta_core::client_surface! {
     mode: #[maybe_async::must_be_sync],

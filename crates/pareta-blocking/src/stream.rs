@@ -3,10 +3,12 @@
 //! themselves come from `pareta_core::client_surface!`.
 
 use crate::driver::{LiveBody, read_error};
-use crate::{ChatStream, DeployStream};
+use crate::{ChatStream, DeployStream, EventStream, Pareta, RunWatch};
 use pareta_core::Error;
+use pareta_core::flows::watch::Watch;
+use pareta_core::sse::SseEvent;
 use pareta_core::stream::{Pump, PumpStep, StreamDecoder};
-use pareta_types::{ChatCompletionChunk, DeployEvent};
+use pareta_types::{ChatCompletionChunk, DeployEvent, EvalRun};
 use std::io::Read;
 
 const READ_BUF: usize = 16 * 1024;
@@ -61,5 +63,33 @@ impl Iterator for DeployStream {
     type Item = Result<DeployEvent, Error>;
     fn next(&mut self) -> Option<Self::Item> {
         self.pull.next_item()
+    }
+}
+
+impl Iterator for EventStream {
+    type Item = Result<SseEvent, Error>;
+    fn next(&mut self) -> Option<Self::Item> {
+        self.pull.next_item()
+    }
+}
+
+/// Runs each snapshot's flow when the caller asks for the next one.
+pub(crate) struct WatchPull<'a> {
+    pa: &'a Pareta,
+    watch: Watch,
+}
+
+impl<'a> WatchPull<'a> {
+    pub fn new(pa: &'a Pareta, watch: Watch) -> Self {
+        WatchPull { pa, watch }
+    }
+}
+
+impl Iterator for RunWatch<'_> {
+    type Item = Result<EvalRun, Error>;
+    fn next(&mut self) -> Option<Self::Item> {
+        let pull = &mut self.pull;
+        let snapshot = pull.watch.next_snapshot()?;
+        Some(pull.pa.run(snapshot))
     }
 }

@@ -81,6 +81,8 @@ pub mod trace;
 /// What the [`client_surface!`] expansion names; not part of the API.
 #[doc(hidden)]
 pub mod __private {
+    pub use serde::Serialize;
+    pub use serde::de::DeserializeOwned;
     pub use serde_json::Value;
 }
 

@@ -14,8 +14,9 @@
 //! - `$builder { core: ConfigBuilder, .. }` with `with_core(ConfigBuilder)` and
 //!   `build()`;
 //! - `Pull<D>` with `new(D, LiveBody)`, `decoder()`, `into_decoder()` and
-//!   `next_item()` (async in the async client), plus the `Iterator` or `Stream`
-//!   impls of the two streams.
+//!   `next_item()` (async in the async client), and `WatchPull<'a>` with
+//!   `new(&'a $client, Watch)`, plus the `Iterator` or `Stream` impls of the
+//!   streams (`ChatStream`, `DeployStream`, `EventStream`, `RunWatch`).
 
 /// Expands the client surface; `pareta-core/src/surface.rs` says what the
 /// expanding crate provides.
@@ -83,6 +84,11 @@ macro_rules! client_surface {
             /// `evals`: evaluate models on your own data (eval sets and runs).
             pub fn evals(&self) -> Evals<'_> {
                 Evals { pa: self }
+            }
+            /// `raw`: any route, including ones this SDK does not model yet, with
+            /// the same auth, retries, idempotency keys, tracing and errors.
+            pub fn raw(&self) -> Raw<'_> {
+                Raw { pa: self }
             }
         }
 
@@ -423,7 +429,7 @@ macro_rules! client_surface {
         }
 
         #[$mode]
-        impl Runs<'_> {
+        impl<'a> Runs<'a> {
             /// Starts a run. With inline rows it creates the set first; with a
             /// frontier choice it fetches the roster; with `.wait(..)` it polls
             /// until the run is terminal. Metered.
@@ -443,6 +449,123 @@ macro_rules! client_surface {
                 options: $crate::types::WaitOptions,
             ) -> __Result<$crate::types::EvalRun> {
                 self.pa.run($crate::flows::runs::wait(self.pa.config(), id, options)).await
+            }
+            /// Every polled snapshot of the run, until it is terminal: each poll
+            /// waits the interval (plus a small jitter), and a run still not
+            /// terminal at the wait's timeout ends with
+            /// [`Error::WaitTimeout`]($crate::Error::WaitTimeout). Makes no request
+            /// until the first item is asked for. [`wait`](Self::wait) is the same
+            /// machine, keeping only the last snapshot.
+            pub fn watch(&self, id: &str, options: $crate::types::WaitOptions) -> RunWatch<'a> {
+                RunWatch { pull: WatchPull::new(self.pa, $crate::flows::watch::watch(self.pa.config(), id, options)) }
+            }
+        }
+
+        /// `pa.raw()`: calls on any path under the base URL. Paths start with
+        /// `/`; encode ids with [`path`](Self::path). Non-2xx answers are the same
+        /// [`Error::Api`]($crate::Error::Api) as for typed calls; per-call options apply.
+        #[derive(Clone, Copy, Debug)]
+        pub struct Raw<'a> {
+            pa: &'a $client,
+        }
+
+        #[$mode]
+        impl Raw<'_> {
+            /// `/`-joined, percent-encoded segments: `path(["v1", "endpoints", id])`.
+            pub fn path<I: IntoIterator<Item = S>, S: AsRef<str>>(&self, segments: I) -> String {
+                $crate::flows::raw::path(segments)
+            }
+            /// GET `path` with query parameters, the JSON answer read as `T`
+            /// (`serde_json::Value` for anything).
+            pub async fn get<T: $crate::__private::DeserializeOwned + Send + 'static>(
+                &self,
+                path: &str,
+                query: &[(&str, &str)],
+            ) -> __Result<T> {
+                self.pa.run($crate::flows::raw::json(self.pa.config(), $crate::Method::Get, path, query, None)).await
+            }
+            /// POST a JSON body (with an idempotency key), the answer read as `T`.
+            pub async fn post<T: $crate::__private::DeserializeOwned + Send + 'static>(
+                &self,
+                path: &str,
+                body: &(impl $crate::__private::Serialize + ?Sized + Sync),
+            ) -> __Result<T> {
+                let body = $crate::flows::raw::body(body)?;
+                self.pa
+                    .run($crate::flows::raw::json(self.pa.config(), $crate::Method::Post, path, &[], Some(&body)))
+                    .await
+            }
+            /// PUT a JSON body, the answer read as `T`.
+            pub async fn put<T: $crate::__private::DeserializeOwned + Send + 'static>(
+                &self,
+                path: &str,
+                body: &(impl $crate::__private::Serialize + ?Sized + Sync),
+            ) -> __Result<T> {
+                let body = $crate::flows::raw::body(body)?;
+                self.pa
+                    .run($crate::flows::raw::json(self.pa.config(), $crate::Method::Put, path, &[], Some(&body)))
+                    .await
+            }
+            /// DELETE `path`, the answer read as `T` (an empty body reads as `{}`).
+            pub async fn delete<T: $crate::__private::DeserializeOwned + Send + 'static>(
+                &self,
+                path: &str,
+            ) -> __Result<T> {
+                self.pa.run($crate::flows::raw::json(self.pa.config(), $crate::Method::Delete, path, &[], None)).await
+            }
+            /// Any method, the 2xx response returned whole: status, headers, bytes.
+            pub async fn send(
+                &self,
+                method: $crate::Method,
+                path: &str,
+                query: &[(&str, &str)],
+                body: ::core::option::Option<&$crate::__private::Value>,
+            ) -> __Result<$crate::flows::raw::RawResponse> {
+                self.pa.run($crate::flows::raw::response(self.pa.config(), method, path, query, body)).await
+            }
+            /// POST a JSON body and read the answer as Server-Sent Events, each
+            /// yielded as it arrives, until the body ends.
+            pub async fn stream(
+                &self,
+                path: &str,
+                body: &(impl $crate::__private::Serialize + ?Sized + Sync),
+            ) -> __Result<EventStream> {
+                let body = $crate::flows::raw::body(body)?;
+                let (dec, live) = self.pa.run_stream($crate::flows::raw::stream(self.pa.config(), path, &body)).await?;
+                Ok(EventStream { pull: Pull::new(dec, live) })
+            }
+        }
+
+        /// The snapshots of an eval run until it is terminal (an `Iterator` on the
+        /// blocking client, a `Stream` on the async one); from
+        /// [`Runs::watch`].
+        pub struct RunWatch<'a> {
+            pull: WatchPull<'a>,
+        }
+
+        impl ::std::fmt::Debug for RunWatch<'_> {
+            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                f.write_str("RunWatch")
+            }
+        }
+
+        /// The Server-Sent Events of a raw stream (an `Iterator` on the blocking
+        /// client, a `Stream` on the async one), each as sent, `data: [DONE]`
+        /// included, until the body ends. A broken connection is an `Err` item.
+        pub struct EventStream {
+            pull: Pull<$crate::flows::raw::RawEventDecoder>,
+        }
+
+        impl EventStream {
+            /// Metadata of the response.
+            pub fn meta(&self) -> &$crate::types::ResponseMeta {
+                $crate::stream::StreamDecoder::meta(self.pull.decoder())
+            }
+        }
+
+        impl ::std::fmt::Debug for EventStream {
+            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                write!(f, "EventStream(finished={})", $crate::stream::StreamDecoder::is_finished(self.pull.decoder()))
             }
         }
 

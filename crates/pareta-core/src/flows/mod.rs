@@ -18,9 +18,11 @@ pub mod chat;
 pub mod endpoints;
 pub mod evals;
 pub mod models;
+pub mod raw;
 pub mod runs;
 pub mod tasks;
 pub mod upload;
+pub mod watch;
 
 #[cfg(test)]
 pub(crate) mod script;

@@ -192,3 +192,23 @@ fn meta_counts_attempts_and_elapsed_time() {
     assert_eq!(task.meta().attempts(), Some(2));
     assert_eq!(task.meta().elapsed(), Some(Duration::from_secs(2)));
 }
+
+#[test]
+fn a_watch_yields_every_snapshot_until_terminal_with_jittered_polls() {
+    let cfg = builder().build().unwrap();
+    let run = |status: &str| reply(200, &format!(r#"{{"run":{{"id":"run_1","status":"{status}"}}}}"#));
+    let mut s = Script::new(vec![run("queued"), run("running"), run("completed")]);
+    let options = pareta_types::WaitOptions::default().poll_interval(Duration::from_secs(2));
+    let mut w = watch::watch(&cfg, "run_1", options);
+    let mut statuses = Vec::new();
+    while let Some(step) = w.next_snapshot() {
+        statuses.push(s.run(step).unwrap().status.unwrap_or_default());
+    }
+    assert_eq!(statuses, ["queued", "running", "completed"]);
+    assert_eq!(w.polls(), 3);
+    let sleeps: Vec<_> = s.steps.iter().filter(|st| st.starts_with("sleep")).collect();
+    assert_eq!(sleeps.len(), 2, "{:?}", s.steps);
+    // Each pause is the interval plus at most 10% jitter.
+    assert!((Duration::from_secs(4)..=Duration::from_millis(4400)).contains(&s.elapsed()), "{:?}", s.elapsed());
+    assert!(w.next_snapshot().is_none(), "a terminal snapshot ends the watch");
+}

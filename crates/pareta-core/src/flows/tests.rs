@@ -262,12 +262,12 @@ fn inline_run_creates_set_fetches_roster_starts_and_polls() {
             "GET /v1/eval/frontier-models?task=inv",
             "POST /v1/eval-runs",
             "GET /v1/eval-runs/run_1",
-            "sleep 2s",
+            "sleep 2043ms", // the 2 s poll interval plus seeded jitter (at most 10%)
             "GET /v1/eval-runs/run_1",
             "done"
         ]
     );
-    assert_eq!(s.elapsed(), Duration::from_secs(2));
+    assert!((Duration::from_secs(2)..=Duration::from_millis(2200)).contains(&s.elapsed()), "{:?}", s.elapsed());
     assert_eq!(
         body_json(&s.requests[2]),
         json!({"eval_set_id": "evset_1", "candidate_model_ids": ["qwen-1", "gpt-4o"]})
@@ -318,11 +318,11 @@ fn wait_times_out_naming_the_run_and_last_status() {
         s.steps,
         [
             "GET /v1/eval-runs/run_1",
-            "sleep 3s",
+            "sleep 3222ms", // 3 s plus seeded jitter (at most 10%)
             "GET /v1/eval-runs/run_1",
-            "sleep 3s",
+            "sleep 3047ms",
             "GET /v1/eval-runs/run_1",
-            "sleep 1s",
+            "sleep 729ms", // what is left of the 7 s: the last poll lands on the timeout
             "GET /v1/eval-runs/run_1",
             "done"
         ]
