@@ -43,6 +43,8 @@ pub mod evals {}
 pub mod errors {}
 #[doc = include_str!("../money-and-metadata.md")]
 pub mod money_and_metadata {}
+#[doc = include_str!("../per-call-options.md")]
+pub mod per_call_options {}
 #[doc = include_str!("../retries-and-idempotency.md")]
 pub mod retries_and_idempotency {}
 #[doc = include_str!("../testing-with-pareta-mock.md")]
