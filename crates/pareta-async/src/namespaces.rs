@@ -8,7 +8,8 @@ use pareta_core::Error;
 use pareta_core::flows::{chat, endpoints, evals, models, runs, tasks, upload};
 use pareta_types::{
     ChatCompletion, ChatCompletionRequest, DeployRequest, Document, Endpoint, EvalRun, EvalRunCreate, EvalSet,
-    EvalSetCreate, FrontierModel, Leaderboard, MetricKind, ModelList, Task, TaskMatch, UploadDocument, WaitOptions,
+    EvalSetCreate, FrontierModel, Leaderboard, MetricKind, ModelList, QueryParam, Task, TaskMatch, UploadDocument,
+    WaitOptions,
 };
 use serde_json::Value;
 
@@ -105,27 +106,27 @@ pub struct Metrics<'a> {
 
 impl Metrics<'_> {
     /// Any dimension, with query parameters.
-    pub async fn get(&self, kind: MetricKind, params: &[(&str, &str)]) -> Result<Value> {
+    pub async fn get(&self, kind: MetricKind, params: impl IntoIterator<Item = impl QueryParam>) -> Result<Value> {
         self.pa.run(endpoints::metrics(self.pa.config(), &self.id, kind, params)).await
     }
     /// p50/p95/p99 latency.
-    pub async fn performance(&self, params: &[(&str, &str)]) -> Result<Value> {
+    pub async fn performance(&self, params: impl IntoIterator<Item = impl QueryParam>) -> Result<Value> {
         self.get(MetricKind::Performance, params).await
     }
     /// Availability.
-    pub async fn uptime(&self, params: &[(&str, &str)]) -> Result<Value> {
+    pub async fn uptime(&self, params: impl IntoIterator<Item = impl QueryParam>) -> Result<Value> {
         self.get(MetricKind::Uptime, params).await
     }
     /// Spend and savings versus the frontier.
-    pub async fn cost(&self, params: &[(&str, &str)]) -> Result<Value> {
+    pub async fn cost(&self, params: impl IntoIterator<Item = impl QueryParam>) -> Result<Value> {
         self.get(MetricKind::Cost, params).await
     }
     /// Judge windows.
-    pub async fn quality(&self, params: &[(&str, &str)]) -> Result<Value> {
+    pub async fn quality(&self, params: impl IntoIterator<Item = impl QueryParam>) -> Result<Value> {
         self.get(MetricKind::Quality, params).await
     }
     /// Usage statistics.
-    pub async fn activity(&self, params: &[(&str, &str)]) -> Result<Value> {
+    pub async fn activity(&self, params: impl IntoIterator<Item = impl QueryParam>) -> Result<Value> {
         self.get(MetricKind::Activity, params).await
     }
 }

@@ -7,7 +7,8 @@ use pareta_core::Error;
 use pareta_core::flows::{chat, endpoints, evals, models, runs, tasks, upload};
 use pareta_types::{
     ChatCompletion, ChatCompletionRequest, DeployRequest, Document, Endpoint, EvalRun, EvalRunCreate, EvalSet,
-    EvalSetCreate, FrontierModel, Leaderboard, MetricKind, ModelList, Task, TaskMatch, UploadDocument, WaitOptions,
+    EvalSetCreate, FrontierModel, Leaderboard, MetricKind, ModelList, QueryParam, Task, TaskMatch, UploadDocument,
+    WaitOptions,
 };
 use serde_json::Value;
 
@@ -104,27 +105,27 @@ pub struct Metrics<'a> {
 
 impl Metrics<'_> {
     /// Any dimension, with query parameters.
-    pub fn get(&self, kind: MetricKind, params: &[(&str, &str)]) -> Result<Value> {
+    pub fn get(&self, kind: MetricKind, params: impl IntoIterator<Item = impl QueryParam>) -> Result<Value> {
         self.pa.run(endpoints::metrics(self.pa.config(), &self.id, kind, params))
     }
     /// p50/p95/p99 latency.
-    pub fn performance(&self, params: &[(&str, &str)]) -> Result<Value> {
+    pub fn performance(&self, params: impl IntoIterator<Item = impl QueryParam>) -> Result<Value> {
         self.get(MetricKind::Performance, params)
     }
     /// Availability.
-    pub fn uptime(&self, params: &[(&str, &str)]) -> Result<Value> {
+    pub fn uptime(&self, params: impl IntoIterator<Item = impl QueryParam>) -> Result<Value> {
         self.get(MetricKind::Uptime, params)
     }
     /// Spend and savings versus the frontier.
-    pub fn cost(&self, params: &[(&str, &str)]) -> Result<Value> {
+    pub fn cost(&self, params: impl IntoIterator<Item = impl QueryParam>) -> Result<Value> {
         self.get(MetricKind::Cost, params)
     }
     /// Judge windows.
-    pub fn quality(&self, params: &[(&str, &str)]) -> Result<Value> {
+    pub fn quality(&self, params: impl IntoIterator<Item = impl QueryParam>) -> Result<Value> {
         self.get(MetricKind::Quality, params)
     }
     /// Usage statistics.
-    pub fn activity(&self, params: &[(&str, &str)]) -> Result<Value> {
+    pub fn activity(&self, params: impl IntoIterator<Item = impl QueryParam>) -> Result<Value> {
         self.get(MetricKind::Activity, params)
     }
 }

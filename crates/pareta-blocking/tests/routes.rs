@@ -98,7 +98,7 @@ fn models_list() {
     let list = client(&server).models().list().unwrap();
     m.assert();
     assert_eq!(list.len(), 2);
-    assert_eq!(list.data[0].id.as_deref(), Some("ep_contract_kie"));
+    assert_eq!(list.data[0].id, "ep_contract_kie");
     assert_eq!(list.data[0].owned_by.as_deref(), Some("pareta"));
     assert_eq!(list.data[0].created, Some(1_767_225_600));
     assert_eq!(list.data[1].created, None);
@@ -137,7 +137,8 @@ fn chat_create_sends_no_stream_key_and_reads_billing_headers() {
         .header("x-pareta-billed", "1234")
         .header("x-pareta-frontier-would-have-cost", "56789");
     });
-    let mut req = ChatCompletionRequest::new(
+    // create() must send no `stream` key whatever the request says.
+    let req = ChatCompletionRequest::new(
         "ep_contract_kie",
         vec![ChatMessage::system("Be terse."), ChatMessage::user("Extract the parties.")],
     )
@@ -145,7 +146,6 @@ fn chat_create_sends_no_stream_key_and_reads_billing_headers() {
     .max_tokens(64)
     .extra("top_p", 0.9)
     .extra("stream", true);
-    req.stream = Some(true); // create() must send no `stream` key whatever the request says
     let out = client(&server).chat().completions().create(&req).unwrap();
     m.assert();
     assert_eq!(out.id.as_deref(), Some("chatcmpl-1"));
@@ -214,7 +214,7 @@ fn chat_create_stream_sends_stream_true_and_yields_deltas() {
     m.assert();
     let deltas: Vec<Option<&str>> = chunks.iter().map(|c| c.delta()).collect();
     assert_eq!(deltas, [None, Some("Acme"), Some(" Corp")]);
-    assert_eq!(chunks[2].finish_reason(), Some("stop"));
+    assert_eq!(chunks[2].finish_reason().map(|r| r.as_str()), Some("stop"));
     assert!(chunks.iter().all(|c| c.id.as_deref() == Some("c1")));
 
     // collect_text over a second identical call.
@@ -265,7 +265,7 @@ fn endpoints_deploy_streams_progress_then_complete() {
     assert_eq!(events[0].data, json!("pulling layer 3/7"), "a non-JSON data line is delivered as a string");
     assert!(events[3].is_complete());
     let ep = events[3].endpoint().unwrap();
-    assert_eq!((ep.id.as_deref(), ep.task.as_deref()), (Some("ep_new"), Some("contract-key-fields")));
+    assert_eq!((Some(ep.id.as_str()), ep.task.as_deref()), (Some("ep_new"), Some("contract-key-fields")));
 }
 
 #[test]
@@ -278,7 +278,7 @@ fn endpoints_deploy_with_name_and_wait_returns_the_endpoint() {
     let req = DeployRequest::new("contract-key-fields").model("contract-2").name("kie").extra("region", "eu");
     let ep = client(&server).endpoints().deploy(&req).unwrap().wait().unwrap();
     m.assert();
-    assert_eq!(ep.id.as_deref(), Some("ep_new"));
+    assert_eq!(ep.id, "ep_new");
     assert_eq!(ep.name.as_deref(), Some("kie"));
     assert_eq!(ep.model.as_deref(), Some("contract-1"));
     assert_eq!(ep.task.as_deref(), Some("contract-key-fields"));
@@ -301,13 +301,13 @@ fn endpoints_list_is_a_bare_array_with_id_and_task_fallbacks() {
     let eps = client(&server).endpoints().list().unwrap();
     m.assert();
     assert_eq!(eps.len(), 2);
-    assert_eq!(eps[0].id.as_deref(), Some("ep_contract_kie"));
+    assert_eq!(eps[0].id, "ep_contract_kie");
     assert_eq!(eps[0].task.as_deref(), Some("contract-key-fields"));
     assert!(eps[0].is_live());
-    assert_eq!(eps[1].id.as_deref(), Some("ep_named"), "id falls back to name");
+    assert_eq!(eps[1].id, "ep_named", "id falls back to name");
     assert_eq!(eps[1].task.as_deref(), Some("invoice-extraction"), "task is read from taskName");
     assert!(!eps[1].is_live());
-    assert_eq!(eps[1].get("gpu"), Some(json!("l4")));
+    assert_eq!(eps[1].get("gpu"), Some(&json!("l4")));
     assert!(eps.iter().all(|e| e.meta().request_id() == Some("req_1")));
 }
 
@@ -320,7 +320,7 @@ fn endpoints_retrieve_percent_encodes_the_id() {
     });
     let ep = client(&server).endpoints().retrieve("ep/a b").unwrap();
     m.assert();
-    assert_eq!(ep.id.as_deref(), Some("ep/a b"));
+    assert_eq!(ep.id, "ep/a b");
     assert_eq!(ep.task.as_deref(), Some("ticket-triage"));
     assert_eq!(ep.model.as_deref(), Some("triage-1"));
     assert!(ep.is_live());
@@ -331,7 +331,7 @@ fn endpoints_retrieve_percent_encodes_the_id() {
         bare_no_query(when, "GET", "/v1/endpoints/%2E%2E");
         ok(then, r#"{"id":".."}"#);
     });
-    assert_eq!(client(&server).endpoints().retrieve("..").unwrap().id.as_deref(), Some(".."));
+    assert_eq!(client(&server).endpoints().retrieve("..").unwrap().id, "..");
     dots.assert();
 }
 
@@ -412,7 +412,7 @@ fn endpoints_metrics_each_dimension_with_window_query() {
             .is_true(|r| r.uri().query() == Some("window=7d&tz=%2B01%3A00&group%20by=model%26task"));
         ok(then, "{}");
     });
-    metrics.cost(&[("window", "7d"), ("tz", "+01:00"), ("group by", "model&task")]).unwrap();
+    metrics.cost([("window", "7d"), ("tz", "+01:00"), ("group by", "model&task")]).unwrap();
     m.assert();
 }
 
@@ -435,7 +435,7 @@ fn tasks_list_reads_the_envelope_and_null_booleans() {
     });
     let tasks = client(&server).tasks().list().unwrap();
     m.assert();
-    let flags: Vec<(&str, bool)> = tasks.iter().map(|t| (t.id.as_deref().unwrap(), t.has_blob_input)).collect();
+    let flags: Vec<(&str, bool)> = tasks.iter().map(|t| (t.id.as_str(), t.has_blob_input)).collect();
     assert_eq!(
         flags,
         [
@@ -462,11 +462,11 @@ fn tasks_retrieve_percent_encodes_the_id() {
     });
     let task = client(&server).tasks().retrieve("my task/v2").unwrap();
     m.assert();
-    assert_eq!(task.id.as_deref(), Some("my task/v2"));
+    assert_eq!(task.id, "my task/v2");
     assert_eq!(task.description.as_deref(), Some("d"));
     assert!(!task.has_blob_input);
     assert!(task.examples.is_empty());
-    assert_eq!(task.get("input_schema"), Some(json!({"type": "object"})));
+    assert_eq!(task.get("input_schema"), Some(&json!({"type": "object"})));
     assert_eq!(task.meta().request_id(), Some("req_1"));
 }
 
@@ -510,11 +510,11 @@ fn tasks_match_intent_defaults_to_top_5() {
     assert_eq!(out.matcher.as_deref(), Some("keyword"));
     let chosen = out.chosen.as_ref().unwrap();
     assert_eq!(
-        (chosen.task_id.as_deref(), chosen.score, chosen.confidence.as_deref()),
+        (Some(chosen.task_id.as_str()), chosen.score, chosen.confidence.as_deref()),
         (Some("contract-key-fields"), Some(0.8), Some("high"))
     );
     assert_eq!(out.candidates.len(), 2);
-    assert_eq!(out.candidates[1].task_id.as_deref(), Some("contract-clause-risk"));
+    assert_eq!(out.candidates[1].task_id, "contract-clause-risk");
     assert_eq!(out.meta().request_id(), Some("req_1"));
 }
 
@@ -606,13 +606,13 @@ fn evals_frontier_models_without_and_with_task() {
     let roster = pa.evals().frontier_models(None).unwrap();
     all.assert();
     let got: Vec<(&str, Option<&str>, bool, bool)> =
-        roster.iter().map(|m| (m.id.as_deref().unwrap(), m.vendor.as_deref(), m.vision, m.benchmarked)).collect();
+        roster.iter().map(|m| (m.id.as_str(), m.vendor.as_deref(), m.vision, m.benchmarked)).collect();
     assert_eq!(got, [("gpt-4o", Some("openai"), true, false), ("gpt-4o-mini", Some("openai"), false, false)]);
     assert_eq!(roster[0].meta().request_id(), Some("req_1"));
 
     let roster = pa.evals().frontier_models(Some("contract-key-fields")).unwrap();
     for_task.assert();
-    let benchmarked: Vec<(&str, bool)> = roster.iter().map(|m| (m.id.as_deref().unwrap(), m.benchmarked)).collect();
+    let benchmarked: Vec<(&str, bool)> = roster.iter().map(|m| (m.id.as_str(), m.benchmarked)).collect();
     assert_eq!(benchmarked, [("gpt-4o", true), ("gemini-flash", false), ("claude-sonnet", false)]);
     assert!(!roster[2].vision, "absent vision reads false");
 }
@@ -641,7 +641,7 @@ fn sets_create_sends_the_multipart_parts() {
     let req = EvalSetCreate::new("contract-key-fields", vec![json!({"input": "A"}), json!({"input": "B"})]);
     let set = client(&server).evals().sets().create(&req).unwrap();
     m.assert();
-    assert_eq!(set.id.as_deref(), Some("evset_1"));
+    assert_eq!(set.id, "evset_1");
     assert_eq!(set.task_id.as_deref(), Some("contract-key-fields"));
     assert_eq!(set.name.as_deref(), Some("sdk eval set (2 items)"));
     assert_eq!(set.item_count, Some(2));
@@ -698,9 +698,9 @@ fn sets_list() {
     let sets = client(&server).evals().sets().list().unwrap();
     m.assert();
     assert_eq!(sets.len(), 2);
-    assert_eq!(sets[0].id.as_deref(), Some("evset_1"));
+    assert_eq!(sets[0].id, "evset_1");
     assert_eq!(
-        (sets[1].id.as_deref(), sets[1].task_id.as_deref(), sets[1].item_count),
+        (Some(sets[1].id.as_str()), sets[1].task_id.as_deref(), sets[1].item_count),
         (Some("evset_2"), Some("ticket-triage"), None)
     );
     assert!(sets.iter().all(|s| s.meta().request_id() == Some("req_1")));
@@ -715,7 +715,7 @@ fn sets_retrieve_unwraps_the_envelope() {
     });
     let set = client(&server).evals().sets().retrieve("evset 1/x").unwrap();
     m.assert();
-    assert_eq!(set.id.as_deref(), Some("evset_1"));
+    assert_eq!(set.id, "evset_1");
     assert_eq!(set.item_count, Some(2));
     assert_eq!(set.meta().request_id(), Some("req_1"));
 }
@@ -906,7 +906,7 @@ const RUN_COMPLETED: &str = r#"{"run":{"id":"run_1","eval_set_id":"evset_9","sta
     {"model_id":"gpt-4o","kind":"frontier","quality_mean":0.93,"mean_cost_micro_usd":209766,"n_succeeded":1,"error_count":1}]}"#;
 
 fn check_completed(run: &pareta_blocking::types::EvalRun) {
-    assert_eq!(run.id.as_deref(), Some("run_1"));
+    assert_eq!(run.id, "run_1");
     assert_eq!(run.eval_set_id.as_deref(), Some("evset_9"));
     assert_eq!(run.status.as_deref(), Some("completed"));
     assert!(run.is_terminal());
@@ -917,7 +917,7 @@ fn check_completed(run: &pareta_blocking::types::EvalRun) {
     assert_eq!(run.results.len(), 3);
     let r = &run.results[0];
     assert_eq!(
-        (r.model_id.as_deref(), r.kind.as_deref(), r.quality_mean, r.quality_ci_low, r.quality_ci_high),
+        (Some(r.model_id.as_str()), r.kind.as_deref(), r.quality_mean, r.quality_ci_low, r.quality_ci_high),
         (Some("contract-1"), Some("open"), Some(0.91), Some(0.85), Some(0.97))
     );
     assert_eq!((r.mean_cost_micro_usd, r.n_succeeded, r.error_count), (Some(431), Some(2), Some(0)));
@@ -940,7 +940,7 @@ fn runs_create_on_a_set_with_explicit_frontier_ids() {
     let req = EvalRunCreate::on_set("evset 1/x", ["contract-1", "qwen-1"]).frontier(vec!["gpt-4o", "claude-sonnet"]);
     let run = client(&server).evals().runs().create(&req).unwrap();
     m.assert();
-    assert_eq!(run.id.as_deref(), Some("run_7"));
+    assert_eq!(run.id, "run_7");
     assert_eq!(run.status.as_deref(), Some("queued"));
     assert!(!run.is_terminal());
     assert!(run.results.is_empty() && run.candidate_models.is_empty());
@@ -976,7 +976,7 @@ fn runs_create_on_a_set_with_a_keyword_looks_up_the_set_task() {
     set.assert();
     roster.assert();
     start.assert();
-    assert_eq!(run.id.as_deref(), Some("run_2"));
+    assert_eq!(run.id, "run_2");
 }
 
 #[test]
@@ -1188,7 +1188,7 @@ fn deploy_wait_after_reading_some_events_still_returns_the_endpoint() {
     });
     let mut stream = client(&server).endpoints().deploy(&DeployRequest::new("t")).unwrap();
     assert_eq!(stream.next().unwrap().unwrap().stage(), Some("provisioning"));
-    assert_eq!(stream.wait().unwrap().id.as_deref(), Some("ep_new"));
+    assert_eq!(stream.wait().unwrap().id, "ep_new");
 }
 
 #[test]

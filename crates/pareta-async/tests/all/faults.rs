@@ -233,7 +233,7 @@ async fn a_deploy_error_event_fails_the_wait() {
     })
     .await;
     let err = client(&server.base_url()).endpoints().deploy(&DeployRequest::new("t1")).await.unwrap().wait().await;
-    assert!(matches!(&err, Err(Error::Deploy { message }) if message == "out of memory"), "{err:?}");
+    assert!(matches!(&err, Err(Error::Deploy { message, .. }) if message == "out of memory"), "{err:?}");
 }
 
 #[tokio::test]

@@ -68,7 +68,7 @@ async fn ids_are_percent_encoded_path_segments() {
     })
     .await;
     let ep = client(&server.base_url()).endpoints().retrieve("a/b c?x").await.unwrap();
-    assert_eq!(ep.id.as_deref(), Some("a/b c"));
+    assert_eq!(ep.id, "a/b c");
     let req = &server.requests()[0];
     assert_eq!((req.method.as_str(), req.target.as_str()), ("GET", "/v1/endpoints/a%2Fb%20c%3Fx"));
     assert!(req.body.is_empty());

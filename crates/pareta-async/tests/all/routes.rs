@@ -60,7 +60,7 @@ async fn models_list() {
     let list = client(&server.base_url()).models().list().await.unwrap();
     mock.assert_async().await;
     assert_eq!(list.len(), 2);
-    assert_eq!(list.data[0].id.as_deref(), Some("ep_contract_kie"));
+    assert_eq!(list.data[0].id, "ep_contract_kie");
     assert_eq!(list.data[1].created, Some(1700000001));
 }
 
@@ -171,7 +171,7 @@ async fn deploy_wait() {
     let req = DeployRequest::new("contract-key-fields").model("qwen-1").name("x");
     let endpoint = client(&server.base_url()).endpoints().deploy(&req).await.unwrap().wait().await.unwrap();
     mock.assert_async().await;
-    assert_eq!(endpoint.id.as_deref(), Some("ep_new"));
+    assert_eq!(endpoint.id, "ep_new");
     assert_eq!(endpoint.task.as_deref(), Some("contract-key-fields"));
     assert!(endpoint.is_live());
     assert_eq!(endpoint.meta().request_id(), Some("req_sse"));
@@ -190,7 +190,7 @@ async fn endpoints_list() {
     mock.assert_async().await;
     assert_eq!(eps.len(), 2);
     assert!(eps[0].is_live());
-    assert_eq!(eps[1].id.as_deref(), Some("ep_2"), "id falls back to name");
+    assert_eq!(eps[1].id, "ep_2", "id falls back to name");
     assert_eq!(eps[1].task.as_deref(), Some("t2"));
 }
 
@@ -207,7 +207,7 @@ async fn endpoints_retrieve() {
     mock.assert_async().await;
     assert_eq!(ep.model.as_deref(), Some("qwen-1"));
     assert!(!ep.is_live());
-    assert_eq!(ep.get("custom"), Some(json!(1)), "unknown fields are kept");
+    assert_eq!(ep.get("custom"), Some(&json!(1)), "unknown fields are kept");
 }
 
 async fn endpoint_action(action: &str) {
@@ -341,7 +341,7 @@ async fn tasks_match_intent() {
     let m = client(&server.base_url()).tasks().match_intent("pull totals out of invoices").await.unwrap();
     mock.assert_async().await;
     assert!(m.matched && !m.ambiguous);
-    assert_eq!(m.chosen.unwrap().task_id.as_deref(), Some("invoice-totals"));
+    assert_eq!(m.chosen.unwrap().task_id, "invoice-totals");
 }
 
 #[tokio::test]
@@ -424,7 +424,7 @@ async fn frontier_models_without_task() {
         .await;
     let models = client(&server.base_url()).evals().frontier_models(None).await.unwrap();
     mock.assert_async().await;
-    assert_eq!(models[1].id.as_deref(), Some("claude-y"));
+    assert_eq!(models[1].id, "claude-y");
 }
 
 #[tokio::test]
@@ -461,7 +461,7 @@ async fn sets_create_multipart() {
         .await
         .unwrap();
     mock.assert_async().await;
-    assert_eq!(set.id.as_deref(), Some("es_1"));
+    assert_eq!(set.id, "es_1");
     assert_eq!(set.item_count, Some(2));
 }
 
@@ -476,7 +476,7 @@ async fn sets_create_default_name() {
         .await;
     let set = client(&server.base_url()).evals().sets().create(&EvalSetCreate::new("t", vec![json!({"a": 1})])).await;
     mock.assert_async().await;
-    assert_eq!(set.unwrap().id.as_deref(), Some("es_2"));
+    assert_eq!(set.unwrap().id, "es_2");
 }
 
 #[tokio::test]
@@ -490,7 +490,7 @@ async fn sets_list() {
         .await;
     let sets = client(&server.base_url()).evals().sets().list().await.unwrap();
     mock.assert_async().await;
-    assert_eq!(sets.iter().map(|s| s.id.clone().unwrap()).collect::<Vec<_>>(), ["es_1", "es_2"]);
+    assert_eq!(sets.iter().map(|s| s.id.clone()).collect::<Vec<_>>(), ["es_1", "es_2"]);
 }
 
 #[tokio::test]
@@ -637,7 +637,7 @@ async fn runs_create_on_set() {
     let run = client(&server.base_url()).evals().runs().create(&req).await.unwrap();
     frontier.assert_async().await;
     create.assert_async().await;
-    assert_eq!(run.id.as_deref(), Some("run_1"));
+    assert_eq!(run.id, "run_1");
     assert_eq!(run.status.as_deref(), Some("queued"));
 }
 

@@ -91,7 +91,7 @@ async fn dropping_a_stream_closes_its_connection_and_the_client_stays_usable() {
     assert!(["read returned 0", "write failed"].contains(&how));
 
     let models = pa.models().list().await.unwrap();
-    assert_eq!(models.data[0].id.as_deref(), Some("ep_1"));
+    assert_eq!(models.data[0].id, "ep_1");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
