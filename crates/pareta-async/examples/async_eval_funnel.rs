@@ -66,7 +66,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let run = pa.evals().runs().create(&req).await?;
 
     // 4. Results.
-    println!("run {} {}", run.id.as_str(), run.status.as_deref().unwrap_or("?"));
+    println!("run {} {}", run.id, run.status.as_deref().unwrap_or("?"));
     if let Some(detail) = &run.error_detail {
         println!("  failed: {detail}");
     }
