@@ -64,10 +64,9 @@ fn run_blocking() -> (Vec<Value>, Vec<Value>) {
         pa.raw().stream("/v1/chat/completions", &body).unwrap().map(|e| e.unwrap().data).collect();
     out.push(json!({"raw stream events": events.len(), "last": events.last()}));
     let run = pa.evals().runs().create(&EvalRunCreate::inline("contract-key-fields", rows(), ["contract-1"])).unwrap();
-    let snapshots: Vec<Value> =
-        pa.evals().runs().watch(&run.id_or_empty(), wait()).map(|s| json!(s.unwrap().status)).collect();
+    let snapshots: Vec<Value> = pa.evals().runs().watch(&run.id, wait()).map(|s| json!(s.unwrap().status)).collect();
     out.push(json!({"watch ends terminal": snapshots.last(), "polls": !snapshots.is_empty()}));
-    let waited = pa.evals().runs().wait(&run.id_or_empty(), wait()).unwrap();
+    let waited = pa.evals().runs().wait(&run.id, wait()).unwrap();
     out.push(json!({"wait": waited.status}));
     (out, wire(&mock))
 }
@@ -93,24 +92,11 @@ async fn run_async() -> (Vec<Value>, Vec<Value>) {
     let run =
         pa.evals().runs().create(&EvalRunCreate::inline("contract-key-fields", rows(), ["contract-1"])).await.unwrap();
     let snapshots: Vec<Value> =
-        pa.evals().runs().watch(&run.id_or_empty(), wait()).map(|s| json!(s.unwrap().status)).collect().await;
+        pa.evals().runs().watch(&run.id, wait()).map(|s| json!(s.unwrap().status)).collect().await;
     out.push(json!({"watch ends terminal": snapshots.last(), "polls": !snapshots.is_empty()}));
-    let waited = pa.evals().runs().wait(&run.id_or_empty(), wait()).await.unwrap();
+    let waited = pa.evals().runs().wait(&run.id, wait()).await.unwrap();
     out.push(json!({"wait": waited.status}));
     (out, wire(&mock))
-}
-
-/// The run id from the server's JSON (`id`, or `run_id` on a create reply),
-/// whatever the typed field's shape.
-trait RunId {
-    fn id_or_empty(&self) -> String;
-}
-
-impl RunId for pareta_types::EvalRun {
-    fn id_or_empty(&self) -> String {
-        let v = self.to_value();
-        v.get("id").or_else(|| v.get("run_id")).and_then(Value::as_str).map(str::to_owned).unwrap_or_default()
-    }
 }
 
 #[test]

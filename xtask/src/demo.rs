@@ -38,7 +38,7 @@ pub fn run() -> Result {
     for c in &m.candidates {
         println!(
             "  {:<24} score {:.2}  {}",
-            c.task_id.as_deref().unwrap_or("?"),
+            c.task_id.as_str(),
             c.score.unwrap_or(0.0),
             c.confidence.as_deref().unwrap_or("")
         );
@@ -47,7 +47,8 @@ pub fn run() -> Result {
         .chosen
         .as_ref()
         .or(m.candidates.first())
-        .and_then(|c| c.task_id.clone())
+        .map(|c| c.task_id.clone())
+        .filter(|t| !t.is_empty())
         .ok_or("no task matched the intent")?;
     println!("chosen: {task}{}", if m.ambiguous { " (ambiguous: check the alternates)" } else { "" });
 
@@ -76,11 +77,11 @@ pub fn run() -> Result {
         } else {
             let pct = event.pct().unwrap_or(0.0);
             let bar = "#".repeat((pct / 5.0) as usize);
-            println!("  [{bar:<20}] {pct:>3.0}%  {}", event.stage().unwrap_or(&event.event));
+            println!("  [{bar:<20}] {pct:>3.0}%  {}", event.stage().unwrap_or(event.event.as_str()));
         }
     }
     let ep = endpoint.ok_or("the deploy ended without an endpoint")?;
-    let ep_id = ep.id.clone().ok_or("the endpoint has no id")?;
+    let ep_id = ep.id.clone();
     println!(
         "live: {ep_id} serving {} (status {})",
         ep.model.as_deref().unwrap_or("?"),
@@ -116,12 +117,12 @@ pub fn run() -> Result {
             .name("demo contracts")
             .wait(WaitOptions::default().poll_interval(Duration::from_millis(200)).timeout(Duration::from_secs(120))),
     )?;
-    println!("run {} is {}", run.id.as_deref().unwrap_or("?"), run.status.as_deref().unwrap_or("?"));
+    println!("run {} is {}", run.id.as_str(), run.status.as_deref().unwrap_or("?"));
     println!("  {:<14} {:<9} {:>8} {:>17} {:>12}", "model", "kind", "quality", "95% CI", "$ / item");
     for r in &run.results {
         println!(
             "  {:<14} {:<9} {:>8.3} {:>17} {:>12}",
-            r.model_id.as_deref().unwrap_or("?"),
+            r.model_id.as_str(),
             r.kind.as_deref().unwrap_or("?"),
             r.quality_mean.unwrap_or(0.0),
             format!("[{:.3}, {:.3}]", r.quality_ci_low.unwrap_or(0.0), r.quality_ci_high.unwrap_or(0.0)),

@@ -27,7 +27,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     // 1. Intent → task.
     let found = pa.tasks().match_intent("pull the parties and effective date out of our contracts").await?;
-    let task = found.chosen.and_then(|c| c.task_id).ok_or("no task matches that intent")?;
+    let task = found.chosen.map(|c| c.task_id).filter(|t| !t.is_empty()).ok_or("no task matches that intent")?;
     println!("task: {task}{}", if found.ambiguous { " (ambiguous match)" } else { "" });
 
     // 2. Leaderboard and the recommended model.
@@ -66,14 +66,14 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let run = pa.evals().runs().create(&req).await?;
 
     // 4. Results.
-    println!("run {} {}", run.id.as_deref().unwrap_or("?"), run.status.as_deref().unwrap_or("?"));
+    println!("run {} {}", run.id, run.status.as_deref().unwrap_or("?"));
     if let Some(detail) = &run.error_detail {
         println!("  failed: {detail}");
     }
     for r in &run.results {
         println!(
             "  {:<14} {:<8} quality {:.3} [{:.3}, {:.3}]  mean cost {} µUSD/item",
-            r.model_id.as_deref().unwrap_or("?"),
+            r.model_id.as_str(),
             r.kind.as_deref().unwrap_or("?"),
             r.quality_mean.unwrap_or(f64::NAN),
             r.quality_ci_low.unwrap_or(f64::NAN),

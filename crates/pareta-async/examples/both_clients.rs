@@ -43,7 +43,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     let models = async_pa.models().list().await?;
     println!("async client:    {} model(s)", models.len());
-    if let Some(id) = models.iter().find_map(|m| m.id.clone()) {
+    if let Some(id) = models.iter().map(|m| m.id.clone()).find(|id| !id.is_empty()) {
         let req = ChatCompletionRequest::new(id, vec![ChatMessage::user("hello from both clients")]);
         let text = async_pa.chat().completions().create_stream(&req).await?.collect_text().await?;
         println!("async stream:    {text}");

@@ -40,6 +40,13 @@ impl HeaderLookup for Headers<'_> {
     fn header(&self, name: &str) -> Option<&str> {
         self.0.get(name).and_then(|v| v.to_str().ok())
     }
+    fn for_each_header(&self, f: &mut dyn FnMut(&str, &str)) {
+        for (name, value) in self.0 {
+            if let Ok(value) = value.to_str() {
+                f(name.as_str(), value);
+            }
+        }
+    }
 }
 
 impl Http {

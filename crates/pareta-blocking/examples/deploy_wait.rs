@@ -39,7 +39,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let ep = endpoint.ok_or("the deploy ended without an endpoint")?;
     println!(
         "endpoint {} is {} (task {}, model {})",
-        ep.id.as_deref().unwrap_or("?"),
+        ep.id.as_str(),
         ep.status.as_deref().unwrap_or("?"),
         ep.task.as_deref().unwrap_or("?"),
         ep.model.as_deref().unwrap_or("?"),

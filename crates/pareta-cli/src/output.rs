@@ -81,6 +81,11 @@ pub fn opt(v: Option<&str>) -> String {
     v.unwrap_or("-").to_owned()
 }
 
+/// An id, `"-"` when the server sent none (the SDK reads that as `""`).
+pub fn id_or_dash(v: &str) -> String {
+    if v.is_empty() { "-".to_owned() } else { v.to_owned() }
+}
+
 /// A score with three decimals, `"-"` when absent.
 pub fn score(v: Option<f64>) -> String {
     v.map(|x| format!("{x:.3}")).unwrap_or_else(|| "-".to_owned())

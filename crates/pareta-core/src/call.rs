@@ -280,6 +280,9 @@ impl HeaderLookup for CallInfo<'_> {
     fn header(&self, name: &str) -> Option<&str> {
         self.headers.header(name)
     }
+    fn for_each_header(&self, f: &mut dyn FnMut(&str, &str)) {
+        self.headers.for_each_header(f);
+    }
     fn call_info(&self) -> Option<(u32, u128)> {
         Some((self.attempts, self.elapsed_ms))
     }

@@ -59,8 +59,11 @@ pub enum Error {
     /// The deploy stream sent an `error` event.
     #[error("deploy failed: {message}")]
     Deploy {
-        /// The event's `data.message`.
+        /// The event's `data.message` (or the data itself when it is a string).
         message: String,
+        /// The event's whole `data`, e.g. `{"message": "out of memory", "code": 7}`:
+        /// read a `code` with `data.get("code")` or [`Error::deploy_data`].
+        data: serde_json::Value,
     },
     /// An eval run did not reach a terminal status within the wait's timeout. The
     /// run keeps going server-side; retrieve it later by id.
@@ -125,6 +128,27 @@ impl Error {
             _ => self.api().and_then(ApiError::request_id),
         }
     }
+    /// The whole `data` of a deploy `error` event.
+    ///
+    /// ```
+    /// use pareta_core::Error;
+    /// let err = Error::Deploy { message: "oom".into(), data: serde_json::json!({"message": "oom", "code": 7}) };
+    /// assert_eq!(err.deploy_data().and_then(|d| d.get("code")), Some(&serde_json::json!(7)));
+    /// ```
+    pub fn deploy_data(&self) -> Option<&serde_json::Value> {
+        match self {
+            Error::Deploy { data, .. } => Some(data),
+            _ => None,
+        }
+    }
+    /// The decode error, for a 2xx answer that could not be read or lacked a field
+    /// the SDK needed.
+    pub fn decode_error(&self) -> Option<&DecodeError> {
+        match self {
+            Error::Decode(d) => Some(d),
+            _ => None,
+        }
+    }
     /// True when no response arrived (timeouts included).
     pub fn is_connection(&self) -> bool {
         matches!(self, Error::Connection(_))
@@ -140,9 +164,20 @@ impl Error {
             route,
             status: resp.status,
             message: message.to_string(),
+            field: None,
             request_id: resp.headers.header("x-request-id").map(str::to_owned),
             body_excerpt: excerpt(resp.body),
         }))
+    }
+
+    /// A 2xx answer that parsed but lacks `field`, which the SDK's next step needs
+    /// (a run id to wait on, a set id to start a run on).
+    pub(crate) fn missing_field(route: &'static str, resp: &Response<'_>, field: &'static str, why: &str) -> Error {
+        let mut e = Error::decode(route, resp, format!("the response has no `{field}`, which {why}"));
+        if let Error::Decode(d) = &mut e {
+            d.field = Some(field);
+        }
+        e
     }
 }
 
@@ -190,7 +225,9 @@ impl ApiErrorKind {
     }
 }
 
-/// A non-2xx response: status, the server's `detail`, the request id.
+/// A non-2xx response: status, the server's `detail`, the request id, and what a
+/// caller may need beyond them: the response headers ([`header`](Self::header),
+/// [`retry_after`](Self::retry_after)) and the JSON body ([`body_json`](Self::body_json)).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ApiError {
     kind: ApiErrorKind,
@@ -199,22 +236,34 @@ pub struct ApiError {
     detail: Option<String>,
     request_id: Option<String>,
     body_excerpt: Option<String>,
+    body_json: Option<serde_json::Value>,
+    headers: Vec<(String, String)>,
 }
 
 impl ApiError {
     /// Reads an error response: FastAPI's `{"detail": …}` (a string, or a list of
     /// validation errors kept as JSON text), an OpenAI-style `{"error": {"message"}}`,
-    /// or, for a non-JSON body (an HTML 502 page), a bounded excerpt.
+    /// any other JSON that is not an object (its text is the detail, as in the
+    /// Python client), or, for a non-JSON body (an HTML 502 page), a bounded excerpt.
+    /// The headers and the parsed JSON body are kept whole.
     pub fn from_response(route: &'static str, resp: &Response<'_>) -> Self {
         let parsed = serde_json::from_slice::<serde_json::Value>(resp.body).ok();
         let detail = parsed.as_ref().and_then(|v| {
-            let d = v.get("detail").or_else(|| v.get("error").map(|e| e.get("message").unwrap_or(e)))?;
+            let d = match v {
+                serde_json::Value::Object(_) => {
+                    v.get("detail").or_else(|| v.get("error").map(|e| e.get("message").unwrap_or(e)))?
+                }
+                serde_json::Value::Null => return None,
+                other => other,
+            };
             Some(match d {
                 serde_json::Value::String(s) => s.clone(),
                 other => other.to_string(),
             })
         });
         let body_excerpt = if parsed.is_some() { None } else { excerpt(resp.body) };
+        let mut headers = Vec::new();
+        resp.headers.for_each_header(&mut |name, value| headers.push((name.to_ascii_lowercase(), value.to_owned())));
         ApiError {
             kind: ApiErrorKind::from_status(resp.status),
             status: resp.status,
@@ -222,7 +271,27 @@ impl ApiError {
             detail,
             request_id: resp.headers.header("x-request-id").map(str::to_owned),
             body_excerpt,
+            body_json: parsed,
+            headers,
         }
+    }
+    /// The response body parsed as JSON, whatever its shape (`{"detail", "code"}`, a
+    /// bare list), when it was JSON.
+    pub fn body_json(&self) -> Option<&serde_json::Value> {
+        self.body_json.as_ref()
+    }
+    /// The first value of a response header (name compared case-insensitively).
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+    }
+    /// Every response header, names in lower case, in the order received.
+    pub fn headers(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.headers.iter().map(|(n, v)| (n.as_str(), v.as_str()))
+    }
+    /// How long the server asked to wait before retrying (`Retry-After` in seconds or
+    /// as an HTTP date, or `retry-after-ms`), e.g. on a final 429.
+    pub fn retry_after(&self) -> Option<Duration> {
+        crate::retry::retry_after(&self.headers)
     }
     /// The kind, from the status.
     pub fn kind(&self) -> ApiErrorKind {
@@ -267,12 +336,14 @@ impl fmt::Display for ApiError {
 
 impl std::error::Error for ApiError {}
 
-/// A 2xx body that is not the JSON the route promises.
+/// A 2xx body that is not the JSON the route promises, or that lacks a field an
+/// SDK step needs.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct DecodeError {
     route: &'static str,
     status: u16,
     message: String,
+    field: Option<&'static str>,
     request_id: Option<String>,
     body_excerpt: Option<String>,
 }
@@ -285,6 +356,19 @@ impl DecodeError {
     /// What did not parse.
     pub fn message(&self) -> &str {
         &self.message
+    }
+    /// The field the SDK needed and did not find (e.g. `run_id`, `eval_set.id`), when
+    /// that is what went wrong.
+    pub fn field(&self) -> Option<&str> {
+        self.field
+    }
+    /// The HTTP status of the response.
+    pub fn status(&self) -> u16 {
+        self.status
+    }
+    /// The `x-request-id` of the response.
+    pub fn request_id(&self) -> Option<&str> {
+        self.request_id.as_deref()
     }
     /// The start of the body.
     pub fn body_excerpt(&self) -> Option<&str> {
@@ -524,6 +608,37 @@ mod tests {
         let ex = e.body_excerpt().unwrap();
         assert!(ex.starts_with("<html>") && ex.chars().count() <= BODY_EXCERPT_LIMIT + 1);
         assert!(e.to_string().contains("502 Bad Gateway with a non-JSON body"));
+    }
+
+    #[test]
+    fn headers_and_the_json_body_are_kept_whole() {
+        let h = vec![("Retry-After", "7"), ("X-Request-Id", "req_1"), ("x-ratelimit-remaining", "0")];
+        let e = ApiError::from_response(
+            "POST /v1/chat/completions",
+            &resp(429, &h, br#"{"detail":"slow down","code":"rate_limited","limit":60}"#),
+        );
+        assert_eq!(e.header("x-ratelimit-remaining"), Some("0"));
+        assert_eq!(e.header("RETRY-AFTER"), Some("7"));
+        assert_eq!(e.retry_after(), Some(Duration::from_secs(7)));
+        assert_eq!(e.request_id(), Some("req_1"));
+        assert_eq!(e.body_json().and_then(|b| b.get("code")), Some(&serde_json::json!("rate_limited")));
+        assert_eq!(e.detail(), Some("slow down"));
+        assert_eq!(e.headers().count(), 3);
+        assert_eq!(e.headers().next(), Some(("retry-after", "7")));
+    }
+
+    #[test]
+    fn a_json_body_that_is_not_an_object_is_the_detail() {
+        // Python 0.1.0 `_parse_error`: `detail = body.get("detail") if isinstance(body, dict) else body`.
+        let e = ApiError::from_response("GET /v1/tasks", &resp(500, &vec![], br#"["db down", 3]"#));
+        assert_eq!(e.detail(), Some(r#"["db down",3]"#));
+        assert_eq!(e.body_json(), Some(&serde_json::json!(["db down", 3])));
+        let e = ApiError::from_response("GET /v1/tasks", &resp(500, &vec![], br#""db down""#));
+        assert_eq!(e.detail(), Some("db down"));
+        let e = ApiError::from_response("GET /v1/tasks", &resp(500, &vec![], b"null"));
+        assert_eq!((e.detail(), e.body_json()), (None, Some(&serde_json::Value::Null)));
+        let e = ApiError::from_response("GET /v1/tasks", &resp(502, &vec![], b"<html>"));
+        assert_eq!((e.body_json(), e.body_excerpt()), (None, Some("<html>")));
     }
 
     #[test]

@@ -227,6 +227,9 @@ impl fmt::Debug for HttpRequest {
 pub trait HeaderLookup {
     /// The first value of `name` (case-insensitive), if present and valid UTF-8.
     fn header(&self, name: &str) -> Option<&str>;
+    /// Calls `f` with every header (name, value) whose value is valid UTF-8, in
+    /// order: how an [`ApiError`](crate::ApiError) keeps the headers of the response.
+    fn for_each_header(&self, f: &mut dyn FnMut(&str, &str));
     /// The attempts and elapsed milliseconds of the call that got this
     /// response: set by core, never by a driver.
     #[doc(hidden)]
@@ -239,17 +242,26 @@ impl<K: AsRef<str>, V: AsRef<str>> HeaderLookup for [(K, V)] {
     fn header(&self, name: &str) -> Option<&str> {
         self.iter().find(|(n, _)| n.as_ref().eq_ignore_ascii_case(name)).map(|(_, v)| v.as_ref())
     }
+    fn for_each_header(&self, f: &mut dyn FnMut(&str, &str)) {
+        self.iter().for_each(|(n, v)| f(n.as_ref(), v.as_ref()));
+    }
 }
 
 impl<K: AsRef<str>, V: AsRef<str>> HeaderLookup for Vec<(K, V)> {
     fn header(&self, name: &str) -> Option<&str> {
         self.as_slice().header(name)
     }
+    fn for_each_header(&self, f: &mut dyn FnMut(&str, &str)) {
+        self.as_slice().for_each_header(f)
+    }
 }
 
 impl<K: AsRef<str>, V: AsRef<str>, const N: usize> HeaderLookup for [(K, V); N] {
     fn header(&self, name: &str) -> Option<&str> {
         self.as_slice().header(name)
+    }
+    fn for_each_header(&self, f: &mut dyn FnMut(&str, &str)) {
+        self.as_slice().for_each_header(f)
     }
 }
 

@@ -44,7 +44,7 @@
 //!         Output::Done(result) => break result?,
 //!     }
 //! };
-//! assert_eq!(task.id.as_deref(), Some("contract-key-fields"));
+//! assert_eq!(task.id, "contract-key-fields");
 //! # Ok::<(), pareta_core::Error>(())
 //! ```
 //!

@@ -180,14 +180,14 @@ impl DeployStreamDecoder {
 
     fn on_event(ev: SseEvent, core: &mut Core<DeployEvent>, endpoint: &mut Option<Endpoint>) {
         let data = serde_json::from_str(&ev.data).unwrap_or(serde_json::Value::String(ev.data));
-        let event = DeployEvent { event: ev.event.unwrap_or_else(|| "message".to_owned()), data };
+        let event = DeployEvent { event: ev.event.unwrap_or_else(|| "message".to_owned()).into(), data };
         match event.event.as_str() {
             "error" => {
                 let message = match &event.data {
                     serde_json::Value::String(s) => s.clone(),
                     v => v.get("message").and_then(|m| m.as_str()).map(str::to_owned).unwrap_or_else(|| v.to_string()),
                 };
-                core.fail(Error::Deploy { message });
+                core.fail(Error::Deploy { message, data: event.data });
             }
             "complete" => match event.endpoint() {
                 Some(ep) => {
@@ -444,7 +444,7 @@ mod tests {
             assert_eq!(items[0].as_ref().unwrap().pct(), Some(45.0));
             assert_eq!(items[1].as_ref().unwrap().data, serde_json::json!("warming up"));
             assert!(items[2].as_ref().unwrap().is_complete());
-            assert_eq!(d.into_endpoint().unwrap().id.as_deref(), Some("ep_1"));
+            assert_eq!(d.into_endpoint().unwrap().id, "ep_1");
         }
     }
 
@@ -457,7 +457,11 @@ mod tests {
             4,
             true,
         );
-        assert!(matches!(&items[1], Err(Error::Deploy { message }) if message == "out of memory"));
+        assert!(matches!(&items[1], Err(Error::Deploy { message, .. }) if message == "out of memory"));
+        let mut d = DeployStreamDecoder::new(ResponseMeta::default());
+        let items = drain(&mut d, b"event: error\ndata: {\"message\": \"oom\", \"code\": 7}\n\n", 3, true);
+        let err = items[0].as_ref().unwrap_err();
+        assert_eq!(err.deploy_data(), Some(&serde_json::json!({"message": "oom", "code": 7})));
         let mut d = DeployStreamDecoder::new(ResponseMeta::default());
         let items = drain(&mut d, &DEPLOY[..70], 4, true);
         assert!(matches!(items.last(), Some(Err(Error::StreamTruncated { .. }))));

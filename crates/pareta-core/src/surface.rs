@@ -276,7 +276,8 @@ macro_rules! client_surface {
         }
 
         /// `pa.endpoints().metrics(id)`: five read-only dimensions, each the
-        /// server's JSON as sent. Query parameters (`window`, ...) are passed through.
+        /// server's JSON as sent. Query parameters (`window`, ...) are passed
+        /// through: any `(key, value)` pairs of `AsRef<str>` and `ToString`.
         #[derive(Clone, Debug)]
         pub struct Metrics<'a> {
             pa: &'a $client,
@@ -289,28 +290,43 @@ macro_rules! client_surface {
             pub async fn get(
                 &self,
                 kind: $crate::types::MetricKind,
-                params: &[(&str, &str)],
+                params: impl IntoIterator<Item = impl $crate::types::QueryParam> + Send,
             ) -> __Result<$crate::__private::Value> {
                 self.pa.run($crate::flows::endpoints::metrics(self.pa.config(), &self.id, kind, params)).await
             }
             /// p50/p95/p99 latency and throughput.
-            pub async fn performance(&self, params: &[(&str, &str)]) -> __Result<$crate::__private::Value> {
+            pub async fn performance(
+                &self,
+                params: impl IntoIterator<Item = impl $crate::types::QueryParam> + Send,
+            ) -> __Result<$crate::__private::Value> {
                 self.get($crate::types::MetricKind::Performance, params).await
             }
             /// Availability over the window.
-            pub async fn uptime(&self, params: &[(&str, &str)]) -> __Result<$crate::__private::Value> {
+            pub async fn uptime(
+                &self,
+                params: impl IntoIterator<Item = impl $crate::types::QueryParam> + Send,
+            ) -> __Result<$crate::__private::Value> {
                 self.get($crate::types::MetricKind::Uptime, params).await
             }
             /// Spend, and the savings against the frontier model the task names.
-            pub async fn cost(&self, params: &[(&str, &str)]) -> __Result<$crate::__private::Value> {
+            pub async fn cost(
+                &self,
+                params: impl IntoIterator<Item = impl $crate::types::QueryParam> + Send,
+            ) -> __Result<$crate::__private::Value> {
                 self.get($crate::types::MetricKind::Cost, params).await
             }
             /// Quality as judged over windows of live traffic.
-            pub async fn quality(&self, params: &[(&str, &str)]) -> __Result<$crate::__private::Value> {
+            pub async fn quality(
+                &self,
+                params: impl IntoIterator<Item = impl $crate::types::QueryParam> + Send,
+            ) -> __Result<$crate::__private::Value> {
                 self.get($crate::types::MetricKind::Quality, params).await
             }
             /// Request and token counts.
-            pub async fn activity(&self, params: &[(&str, &str)]) -> __Result<$crate::__private::Value> {
+            pub async fn activity(
+                &self,
+                params: impl IntoIterator<Item = impl $crate::types::QueryParam> + Send,
+            ) -> __Result<$crate::__private::Value> {
                 self.get($crate::types::MetricKind::Activity, params).await
             }
         }

@@ -5,17 +5,18 @@ use crate::record::RawJson;
 use serde::Deserialize;
 
 /// One callable model (a deployed endpoint).
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Default, Deserialize)]
 #[serde(remote = "Self")]
 pub struct Model {
-    /// Endpoint id; pass it as `ChatCompletionRequest::model`.
-    #[serde(default)]
-    pub id: Option<String>,
+    /// Endpoint id; pass it as `ChatCompletionRequest::model`. Empty when the server
+    /// sent none.
+    #[serde(default, deserialize_with = "crate::de::id")]
+    pub id: String,
     /// `"pareta"` or a vendor name.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::de::string")]
     pub owned_by: Option<String>,
     /// Unix timestamp.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::de::int")]
     pub created: Option<i64>,
     #[serde(skip)]
     raw: RawJson,
@@ -31,15 +32,17 @@ record!(Model);
 /// let list = ModelList::from_json(r#"{"object":"list","data":[{"id":"ep_1","owned_by":"pareta"}]}"#)?;
 /// assert_eq!(list.len(), 1);
 /// for m in &list {
-///     assert_eq!(m.id.as_deref(), Some("ep_1"));
+///     assert_eq!(m.id, "ep_1");
 /// }
+/// // A null or missing `data`, or an empty body, is an empty list.
+/// assert!(ModelList::from_json(r#"{"data":null}"#)?.is_empty());
 /// # Ok::<(), serde_json::Error>(())
 /// ```
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Default, Deserialize)]
 #[serde(remote = "Self")]
 pub struct ModelList {
     /// The models.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::de::list")]
     pub data: Vec<Model>,
     #[serde(skip)]
     raw: RawJson,

@@ -96,7 +96,7 @@ fn a_callers_own_http_client_still_gets_api_errors_not_transport_errors() {
 fn ids_are_percent_encoded_path_segments_and_an_empty_id_sends_nothing() {
     let server = RawServer::script(vec![Reply::json(200, r#"{"id": "a/b c"}"#)]);
     let ep = client(&server.base_url).endpoints().retrieve("a/b c?x").block().unwrap();
-    assert_eq!(ep.id.as_deref(), Some("a/b c"));
+    assert_eq!(ep.id, "a/b c");
     let req = &server.requests()[0];
     assert_eq!((req.method.as_str(), req.target.as_str()), ("GET", "/v1/endpoints/a%2Fb%20c%3Fx"));
     assert_eq!(req.body_len, 0);

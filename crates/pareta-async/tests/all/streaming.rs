@@ -108,7 +108,7 @@ fn a_deploy_error_event_fails_the_wait() {
         .wait()
         .block()
         .unwrap_err();
-    assert!(matches!(&err, Error::Deploy { message } if message == "out of memory"), "{err:?}");
+    assert!(matches!(&err, Error::Deploy { message, .. } if message == "out of memory"), "{err:?}");
     assert_eq!(err.to_string(), "deploy failed: out of memory");
 }
 
@@ -210,7 +210,7 @@ fn dropping_a_stream_closes_its_connection_and_the_client_stays_usable() {
     assert_ne!(how, Closed::StillOpen, "the server never saw the connection close after the stream was dropped");
 
     let models = pa.models().list().block().unwrap();
-    assert_eq!(models.data[0].id.as_deref(), Some("ep_1"));
+    assert_eq!(models.data[0].id, "ep_1");
     assert_eq!(server.connections(), 2);
 }
 

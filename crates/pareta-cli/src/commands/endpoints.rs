@@ -1,7 +1,7 @@
 //! `pareta endpoints`.
 
 use crate::cli::{EndpointsCmd, MetricArg};
-use crate::output::{Align, Table, opt, print_json_array, progress_line};
+use crate::output::{Align, Table, id_or_dash, opt, print_json_array, progress_line};
 use crate::{CliError, CliResult, Ctx};
 use pareta_types::{DeployRequest, Endpoint, MetricKind};
 use std::io::Write;
@@ -28,7 +28,7 @@ pub fn run(ctx: &Ctx, cmd: EndpointsCmd) -> CliResult {
                     endpoint = Some(ep);
                 } else {
                     let pct = event.pct().unwrap_or(0.0);
-                    let stage = event.stage().unwrap_or(&event.event);
+                    let stage = event.stage().unwrap_or(event.event.as_str());
                     let _ = writeln!(out, "{stage:<20} {pct:>3.0}%  {}", progress_line(pct));
                 }
                 let _ = out.flush();
@@ -45,7 +45,7 @@ pub fn run(ctx: &Ctx, cmd: EndpointsCmd) -> CliResult {
             })?;
             println!(
                 "live: {} serving {} for {} (status {})",
-                opt(ep.id.as_deref()),
+                id_or_dash(&ep.id),
                 opt(ep.model.as_deref()),
                 opt(ep.task.as_deref()),
                 opt(ep.status.as_deref())
@@ -68,7 +68,7 @@ pub fn run(ctx: &Ctx, cmd: EndpointsCmd) -> CliResult {
             ]);
             for ep in &list {
                 t.row(vec![
-                    opt(ep.id.as_deref()),
+                    id_or_dash(&ep.id),
                     opt(ep.task.as_deref()),
                     opt(ep.model.as_deref()),
                     opt(ep.status.as_deref()),
@@ -82,7 +82,7 @@ pub fn run(ctx: &Ctx, cmd: EndpointsCmd) -> CliResult {
                 println!("{}", ep.raw_json());
                 return Ok(());
             }
-            println!("id      {}", opt(ep.id.as_deref()));
+            println!("id      {}", id_or_dash(&ep.id));
             println!("name    {}", opt(ep.name.as_deref()));
             println!("task    {}", opt(ep.task.as_deref()));
             println!("model   {}", opt(ep.model.as_deref()));

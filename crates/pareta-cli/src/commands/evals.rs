@@ -1,7 +1,7 @@
 //! `pareta evals`: the frontier roster, eval sets, eval runs.
 
 use crate::cli::{EvalsCmd, RunArgs, SetsCmd};
-use crate::output::{Align, Progress, Table, dollars_rate, opt, print_json_array, score};
+use crate::output::{Align, Progress, Table, dollars_rate, id_or_dash, opt, print_json_array, score};
 use crate::{CliError, CliResult, Ctx};
 use pareta_types::{Document, EvalRun, EvalRunCreate, EvalSet, EvalSetCreate, Frontier, UploadDocument};
 use serde_json::Value;
@@ -26,7 +26,7 @@ pub fn run(ctx: &Ctx, cmd: EvalsCmd) -> CliResult {
             }
             let mut t = Table::new(&cols);
             for m in &roster {
-                let mut row = vec![opt(m.id.as_deref()), opt(m.vendor.as_deref()), yes_no(m.vision)];
+                let mut row = vec![id_or_dash(&m.id), opt(m.vendor.as_deref()), yes_no(m.vision)];
                 if task.is_some() {
                     row.push(yes_no(m.benchmarked));
                 }
@@ -114,7 +114,7 @@ fn print_sets(list: &[EvalSet]) {
     ]);
     for s in list {
         t.row(vec![
-            opt(s.id.as_deref()),
+            id_or_dash(&s.id),
             opt(s.task_id.as_deref()),
             opt(s.name.as_deref()),
             s.item_count.map(|n| n.to_string()).unwrap_or_else(|| "-".into()),
@@ -216,7 +216,7 @@ fn finish_run(ctx: &Ctx, mut run: EvalRun, wait: bool, poll_secs: f64) -> CliRes
         return Err(CliError::Usage(format!("--poll {poll_secs} is not a number of seconds")));
     }
     let runs = ctx.pa.evals().runs();
-    let id = run.id.clone().unwrap_or_default();
+    let id = run.id.clone();
     if !wait && !run.is_terminal() {
         if ctx.json {
             println!("{}", run.raw_json());
@@ -237,7 +237,7 @@ fn finish_run(ctx: &Ctx, mut run: EvalRun, wait: bool, poll_secs: f64) -> CliRes
             progress.finish();
             return Err(CliError::Sdk(pareta_blocking::Error::WaitTimeout {
                 run_id: id,
-                last_status: run.status.clone(),
+                last_status: run.status.as_deref().map(str::to_owned),
                 waited: started.elapsed(),
             }));
         }
@@ -268,7 +268,7 @@ fn finish_run(ctx: &Ctx, mut run: EvalRun, wait: bool, poll_secs: f64) -> CliRes
 }
 
 fn print_run(run: &EvalRun) {
-    println!("run {} is {}", opt(run.id.as_deref()), opt(run.status.as_deref()));
+    println!("run {} is {}", id_or_dash(&run.id), opt(run.status.as_deref()));
     let mut t = Table::new(&[
         ("model", Align::Left),
         ("kind", Align::Left),
@@ -284,7 +284,7 @@ fn print_run(run: &EvalRun) {
             _ => "-".into(),
         };
         t.row(vec![
-            opt(r.model_id.as_deref()),
+            id_or_dash(&r.model_id),
             opt(r.kind.as_deref()),
             score(r.quality_mean),
             ci,

@@ -1,7 +1,7 @@
 //! `pareta models`.
 
 use crate::cli::ModelsCmd;
-use crate::output::{Align, Table, opt};
+use crate::output::{Align, Table, id_or_dash, opt};
 use crate::{CliResult, Ctx};
 
 /// Runs a `models` subcommand.
@@ -16,7 +16,7 @@ pub fn run(ctx: &Ctx, cmd: ModelsCmd) -> CliResult {
             let mut t = Table::new(&[("id", Align::Left), ("owned by", Align::Left), ("created", Align::Right)]);
             for m in &list {
                 t.row(vec![
-                    opt(m.id.as_deref()),
+                    id_or_dash(&m.id),
                     opt(m.owned_by.as_deref()),
                     m.created.map(|c| c.to_string()).unwrap_or_else(|| "-".into()),
                 ]);

@@ -1,7 +1,7 @@
 //! `pareta tasks`.
 
 use crate::cli::TasksCmd;
-use crate::output::{Align, Table, dollars_rate, opt, print_json_array, score};
+use crate::output::{Align, Table, dollars_rate, id_or_dash, opt, print_json_array, score};
 use crate::{CliResult, Ctx};
 
 /// Runs a `tasks` subcommand.
@@ -22,7 +22,7 @@ pub fn run(ctx: &Ctx, cmd: TasksCmd) -> CliResult {
             ]);
             for task in &list {
                 t.row(vec![
-                    opt(task.id.as_deref()),
+                    id_or_dash(&task.id),
                     opt(task.name.as_deref()),
                     opt(task.default_scorer.as_deref()),
                     if task.has_blob_input { "yes" } else { "no" }.to_owned(),
@@ -39,7 +39,7 @@ pub fn run(ctx: &Ctx, cmd: TasksCmd) -> CliResult {
                 println!("{}", task.raw_json());
                 return Ok(());
             }
-            println!("id           {}", opt(task.id.as_deref()));
+            println!("id           {}", id_or_dash(&task.id));
             println!("name         {}", opt(task.name.as_deref()));
             if let Some(d) = &task.description {
                 println!("description  {d}");
@@ -67,10 +67,10 @@ pub fn run(ctx: &Ctx, cmd: TasksCmd) -> CliResult {
             }
             let mut t = Table::new(&[("task", Align::Left), ("score", Align::Right), ("confidence", Align::Left)]);
             for c in &m.candidates {
-                t.row(vec![opt(c.task_id.as_deref()), score(c.score), opt(c.confidence.as_deref())]);
+                t.row(vec![id_or_dash(&c.task_id), score(c.score), opt(c.confidence.as_deref())]);
             }
             t.print();
-            match m.chosen.as_ref().and_then(|c| c.task_id.as_deref()) {
+            match m.chosen.as_ref().map(|c| c.task_id.as_str()).filter(|t| !t.is_empty()) {
                 Some(task) if m.ambiguous => println!("chosen: {task} (ambiguous: check the alternates)"),
                 Some(task) => println!("chosen: {task}"),
                 None => println!("no confident match"),

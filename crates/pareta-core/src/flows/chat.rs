@@ -20,21 +20,13 @@ fn validate(req: &ChatCompletionRequest) -> Result<(), Error> {
     Ok(())
 }
 
-fn body(req: &ChatCompletionRequest, stream: bool) -> ChatCompletionRequest {
-    let mut body = req.clone();
-    body.extra.remove("stream");
-    body.stream = stream.then_some(true);
-    body
-}
-
-/// `POST /v1/chat/completions`: one completion. Sends no `stream` key, whatever
-/// the request's `stream` field says.
+/// `POST /v1/chat/completions`: one completion. Sends no `stream` key (an extra
+/// `stream` is dropped).
 pub fn create(cfg: &Config, req: &ChatCompletionRequest) -> Call<ChatCompletion> {
     if let Err(e) = validate(req) {
         return Call::failed(e);
     }
-    let request =
-        RequestSpec::new(cfg, Method::Post, CREATE, "/v1/chat/completions").json(&body(req, false)).build(cfg);
+    let request = RequestSpec::new(cfg, Method::Post, CREATE, "/v1/chat/completions").json(req).build(cfg);
     Call::new(cfg, request, decode_record!(CREATE, ChatCompletion))
 }
 
@@ -46,7 +38,7 @@ pub fn create_stream(cfg: &Config, req: &ChatCompletionRequest) -> Call<ChatStre
         return Call::failed(e);
     }
     let request = RequestSpec::new(cfg, Method::Post, CREATE, "/v1/chat/completions")
-        .json(&body(req, true))
+        .json(&req.streaming_body())
         .streaming()
         .build(cfg);
     Call::new(cfg, request, Box::new(|resp| Ok(ChatStreamDecoder::new(meta(resp)))))

@@ -1,14 +1,14 @@
 //! `evals.frontier_models` and `evals.sets`: create (multipart JSONL), list,
 //! retrieve, delete.
 
-use super::{Call, check_id, decode_unit, field, get, records, with_meta_all};
-use crate::call::{RequestSpec, meta};
+use super::{Call, check_id, decode_unit, get, lenient};
+use crate::call::RequestSpec;
 use crate::config::Config;
 use crate::encode;
 use crate::error::Error;
 use crate::http::Method;
-use crate::multipart::{Multipart, jsonl};
-use pareta_types::{EvalSet, EvalSetCreate, FrontierModel};
+use crate::multipart::Multipart;
+use pareta_types::{EvalRows, EvalSet, EvalSetCreate, FrontierModel};
 
 const FRONTIER: &str = "GET /v1/eval/frontier-models";
 const CREATE: &str = "POST /v1/eval-sets";
@@ -18,42 +18,106 @@ const DELETE: &str = "DELETE /v1/eval-sets/{id}";
 
 /// `GET /v1/eval/frontier-models[?task=T]`: the vendor roster.
 pub fn frontier_models(cfg: &Config, task: Option<&str>) -> Call<Vec<FrontierModel>> {
+    frontier_with(cfg, task, Box::new(|resp| lenient::list_in(FRONTIER, resp, "frontier_models")))
+}
+
+fn frontier_with<T>(cfg: &Config, task: Option<&str>, decode: crate::call::Decode<T>) -> Call<T> {
     let path = match task {
         Some(t) if t.trim().is_empty() => Err(Error::InvalidArgument("task must not be empty when given".into())),
         Some(t) => Ok(format!("/v1/eval/frontier-models{}", encode::query(&[("task", t)]))),
         None => Ok("/v1/eval/frontier-models".to_owned()),
     };
-    get(
+    get(cfg, FRONTIER, path, decode)
+}
+
+/// The roster's ids for an eval run: every model (`Frontier::All`) or the
+/// benchmarked ones. A chosen entry without an `id` is a decode error naming the
+/// route and the field, since the run would have no id to send.
+pub(crate) fn frontier_ids_for_run(cfg: &Config, task: &str, benchmarked_only: bool) -> Call<Vec<String>> {
+    frontier_with(
         cfg,
-        FRONTIER,
-        path,
-        Box::new(|resp| {
-            let raw = field(FRONTIER, resp, "frontier_models")?;
-            Ok(with_meta_all!(records(FRONTIER, resp, raw.get(), FrontierModel::from_json)?, resp))
+        Some(task),
+        Box::new(move |resp| {
+            let roster: Vec<FrontierModel> = lenient::list_in(FRONTIER, resp, "frontier_models")?;
+            let mut ids = Vec::new();
+            for m in roster.into_iter().filter(|m| !benchmarked_only || m.benchmarked) {
+                if m.id.is_empty() {
+                    return Err(Error::missing_field(
+                        FRONTIER,
+                        resp,
+                        "frontier_models[].id",
+                        "the eval run needs to name each frontier model it scores",
+                    ));
+                }
+                ids.push(m.id);
+            }
+            Ok(ids)
         }),
     )
 }
 
 fn decode_set(route: &'static str) -> crate::call::Decode<EvalSet> {
-    Box::new(move |resp| {
-        let raw = field(route, resp, "eval_set")?;
-        EvalSet::from_json(raw.get()).map(|s| s.with_meta(meta(resp))).map_err(|e| Error::decode(route, resp, e))
-    })
+    Box::new(move |resp| lenient::record_in(route, resp, "eval_set"))
 }
 
-/// Checks rows: at least one, each a JSON object.
-pub(crate) fn validate_rows(rows: &[serde_json::Value]) -> Result<(), Error> {
-    if rows.is_empty() {
-        return Err(Error::InvalidArgument("eval set rows must not be empty".into()));
-    }
-    if let Some(i) = rows.iter().position(|r| !r.is_object()) {
-        return Err(Error::InvalidArgument(format!("eval set row {i} is not a JSON object")));
-    }
-    Ok(())
+/// Checks rows: at least one, each serialized, each a JSON object.
+pub(crate) fn validate_rows(rows: &EvalRows) -> Result<(), Error> {
+    rows.check().map_err(Error::InvalidArgument)
 }
 
 /// `POST /v1/eval-sets`: multipart with `task_id`, `name` and the JSONL file `items`.
+/// A reply without `eval_set` (or its `id`) reads as a set with an empty id.
 pub fn create_set(cfg: &Config, req: &EvalSetCreate) -> Call<EvalSet> {
+    create_set_with(cfg, req, decode_set(CREATE))
+}
+
+/// `POST /v1/eval-sets` for a step that goes on with the set's id (an inline eval
+/// run): a reply without `eval_set.id` is a decode error naming the route and field.
+pub(crate) fn create_set_for_run(cfg: &Config, req: &EvalSetCreate) -> Call<EvalSet> {
+    let mut decode = decode_set(CREATE);
+    create_set_with(
+        cfg,
+        req,
+        Box::new(move |resp| {
+            let set = decode(resp)?;
+            if set.id.is_empty() {
+                return Err(Error::missing_field(
+                    CREATE,
+                    resp,
+                    "eval_set.id",
+                    "the eval run needs to start on the set",
+                ));
+            }
+            Ok(set)
+        }),
+    )
+}
+
+/// `GET /v1/eval-sets/{id}` for a step that needs the set's task (resolving a
+/// frontier keyword): a reply without `eval_set.task_id` is a decode error.
+pub(crate) fn retrieve_set_for_task(cfg: &Config, id: &str) -> Call<EvalSet> {
+    let mut decode = decode_set(RETRIEVE);
+    let path = check_id("eval set id", id).map(|id| format!("/v1/eval-sets/{id}"));
+    get(
+        cfg,
+        RETRIEVE,
+        path,
+        Box::new(move |resp| {
+            let set = decode(resp)?;
+            if set.task_id.as_deref().is_none_or(str::is_empty) {
+                return Err(Error::missing_field(
+                    RETRIEVE,
+                    resp,
+                    "eval_set.task_id",
+                    "resolving a frontier keyword needs (pass the task with `EvalRunCreate::task`, or explicit frontier ids)",
+                ));
+            }
+            Ok(set)
+        }),
+    )
+}
+
+fn create_set_with(cfg: &Config, req: &EvalSetCreate, decode: crate::call::Decode<EvalSet>) -> Call<EvalSet> {
     if req.task.trim().is_empty() {
         return Call::failed(Error::InvalidArgument("eval set `task` must not be empty".into()));
     }
@@ -64,24 +128,16 @@ pub fn create_set(cfg: &Config, req: &EvalSetCreate) -> Call<EvalSet> {
     let mut form = Multipart::new(format!("pareta-{:016x}{:016x}", cfg.rng().next_u64(), cfg.rng().next_u64()));
     form.text("task_id", &req.task);
     form.text("name", &name);
-    form.file_bytes("items", &format!("items.{}.jsonl", req.task), "application/jsonl", jsonl(&req.rows));
+    form.file_bytes("items", &format!("items.{}.jsonl", req.task), "application/jsonl", req.rows.to_jsonl());
     let content_type = form.content_type();
     let request =
         RequestSpec::new(cfg, Method::Post, CREATE, "/v1/eval-sets").body(form.finish(), content_type).build(cfg);
-    Call::new(cfg, request, decode_set(CREATE))
+    Call::new(cfg, request, decode)
 }
 
 /// `GET /v1/eval-sets`.
 pub fn list_sets(cfg: &Config) -> Call<Vec<EvalSet>> {
-    get(
-        cfg,
-        LIST,
-        Ok("/v1/eval-sets".into()),
-        Box::new(|resp| {
-            let raw = field(LIST, resp, "eval_sets")?;
-            Ok(with_meta_all!(records(LIST, resp, raw.get(), EvalSet::from_json)?, resp))
-        }),
-    )
+    get(cfg, LIST, Ok("/v1/eval-sets".into()), Box::new(|resp| lenient::list_in(LIST, resp, "eval_sets")))
 }
 
 /// `GET /v1/eval-sets/{id}`.

@@ -17,6 +17,7 @@
 pub mod chat;
 pub mod endpoints;
 pub mod evals;
+mod lenient;
 pub mod models;
 pub mod raw;
 pub mod runs;
@@ -67,27 +68,6 @@ fn field<'a>(route: &'static str, resp: &Response<'a>, key: &str) -> Result<&'a 
         .map_err(|e| Error::decode(route, resp, format!("expected a JSON object with `{key}`: {e}")))?;
     map.remove(key).ok_or_else(|| Error::decode(route, resp, format!("the JSON object has no `{key}` field")))
 }
-
-/// Decodes a list of records from `text` (a JSON array), keeping each element's text.
-fn records<T>(
-    route: &'static str,
-    resp: &Response<'_>,
-    text: &str,
-    parse: fn(&str) -> Result<T, serde_json::Error>,
-) -> Result<Vec<T>, Error> {
-    let items: Vec<&RawValue> =
-        serde_json::from_str(text).map_err(|e| Error::decode(route, resp, format!("expected a JSON array: {e}")))?;
-    items.into_iter().map(|raw| parse(raw.get()).map_err(|e| Error::decode(route, resp, e))).collect()
-}
-
-/// Attaches response metadata to each record of a list.
-macro_rules! with_meta_all {
-    ($items:expr, $resp:expr) => {{
-        let m = crate::call::meta($resp);
-        $items.into_iter().map(|r| r.with_meta(m.clone())).collect::<Vec<_>>()
-    }};
-}
-pub(crate) use with_meta_all;
 
 /// The whole body as a JSON value (`{}` when empty).
 fn decode_value(route: &'static str) -> crate::call::Decode<serde_json::Value> {

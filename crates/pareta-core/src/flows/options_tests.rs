@@ -202,7 +202,7 @@ fn a_watch_yields_every_snapshot_until_terminal_with_jittered_polls() {
     let mut w = watch::watch(&cfg, "run_1", options);
     let mut statuses = Vec::new();
     while let Some(step) = w.next_snapshot() {
-        statuses.push(s.run(step).unwrap().status.unwrap_or_default());
+        statuses.push(s.run(step).unwrap().status.map(|st| st.as_str().to_owned()).unwrap_or_default());
     }
     assert_eq!(statuses, ["queued", "running", "completed"]);
     assert_eq!(w.polls(), 3);

@@ -25,7 +25,7 @@ fn route(method: Method) -> &'static str {
         Method::Get => "GET (raw)",
         Method::Post => "POST (raw)",
         Method::Put => "PUT (raw)",
-        _ => "DELETE (raw)",
+        Method::Delete => "DELETE (raw)",
     }
 }
 

@@ -1,15 +1,13 @@
 //! `evals.runs`: create (on a set or inline, resolving frontier keywords), retrieve,
 //! and wait (poll until terminal or the deadline).
 
-use super::evals::{create_set, frontier_models, retrieve_set, validate_rows};
+use super::evals::{create_set_for_run, frontier_ids_for_run, retrieve_set_for_task, validate_rows};
 use super::{Call, check_id, decode_record, get, step};
 use crate::call::RequestSpec;
 use crate::config::Config;
 use crate::error::Error;
 use crate::http::{Flow, Input, Method, Output};
-use pareta_types::{
-    EvalRun, EvalRunCreate, EvalRunSource, EvalSet, EvalSetCreate, Frontier, FrontierModel, WaitOptions,
-};
+use pareta_types::{EvalRun, EvalRunCreate, EvalRunSource, EvalSet, EvalSetCreate, Frontier, WaitOptions};
 use std::fmt;
 use std::time::Instant;
 
@@ -28,7 +26,7 @@ pub use super::watch::{WaitRun, wait};
 enum CreateState {
     CreateSet(Call<EvalSet>),
     LookupTask { set_id: String, call: Call<EvalSet> },
-    Roster { set_id: String, call: Call<Vec<FrontierModel>> },
+    Roster { set_id: String, call: Call<Vec<String>> },
     Start(Call<EvalRun>),
     Wait(WaitRun),
     Finished,
@@ -108,7 +106,7 @@ pub fn create(cfg: &Config, req: &EvalRunCreate) -> CreateRun {
         EvalRunSource::Inline { task, rows } => {
             flow.task = Some(task.clone());
             let set = EvalSetCreate { task: task.clone(), rows: rows.clone(), name: req.name.clone() };
-            CreateState::CreateSet(create_set(cfg, &set))
+            CreateState::CreateSet(create_set_for_run(cfg, &set))
         }
         EvalRunSource::Set { eval_set_id, task } => {
             flow.task = task.clone();
@@ -125,9 +123,13 @@ impl CreateRun {
             return self.start(set_id, Vec::new());
         }
         match &self.task {
-            Some(task) => CreateState::Roster { call: frontier_models(&self.cfg, Some(task)), set_id },
-            None => CreateState::LookupTask { call: retrieve_set(&self.cfg, &set_id), set_id },
+            Some(task) => CreateState::Roster { call: self.roster(task), set_id },
+            None => CreateState::LookupTask { call: retrieve_set_for_task(&self.cfg, &set_id), set_id },
         }
+    }
+
+    fn roster(&self, task: &str) -> Call<Vec<String>> {
+        frontier_ids_for_run(&self.cfg, task, self.frontier == Frontier::Benchmarked)
     }
 
     fn start(&mut self, set_id: String, roster: Vec<String>) -> CreateState {
@@ -144,7 +146,16 @@ impl CreateRun {
         }
         let body = serde_json::json!({ "eval_set_id": set_id, "candidate_model_ids": ids });
         let request = RequestSpec::new(&self.cfg, Method::Post, CREATE, "/v1/eval-runs").json(&body).build(&self.cfg);
-        CreateState::Start(Call::new(&self.cfg, request, decode_record!(CREATE, EvalRun)))
+        let decode = decode_record!(CREATE, EvalRun);
+        let needs_id = self.wait.is_some();
+        let decode: crate::call::Decode<EvalRun> = Box::new(move |resp| {
+            let run = decode(resp)?;
+            if needs_id && run.id.is_empty() {
+                return Err(Error::missing_field(CREATE, resp, "run_id", "waiting on the run needs"));
+            }
+            Ok(run)
+        });
+        CreateState::Start(Call::new(&self.cfg, request, decode))
     }
 }
 
@@ -156,51 +167,38 @@ impl Flow for CreateRun {
             let state = std::mem::replace(&mut self.state, CreateState::Finished);
             self.state = match state {
                 CreateState::CreateSet(mut call) => match step(&mut call, now) {
-                    Ok(set) => match set.id {
-                        Some(id) => self.after_set(id),
-                        None => return Output::Done(Err(Error::Protocol("the created eval set has no id".into()))),
-                    },
+                    // `create_set_for_run` guarantees the id (else a Decode error).
+                    Ok(set) => self.after_set(set.id),
                     Err(out) => {
                         self.state = CreateState::CreateSet(call);
                         return out;
                     }
                 },
                 CreateState::LookupTask { set_id, mut call } => match step(&mut call, now) {
-                    Ok(set) => match set.task_id {
-                        Some(task) => {
-                            self.task = Some(task.clone());
-                            CreateState::Roster { call: frontier_models(&self.cfg, Some(&task)), set_id }
-                        }
-                        None => {
-                            return Output::Done(Err(Error::InvalidArgument(format!(
-                                "cannot resolve the frontier keyword: eval set {set_id} has no task; pass the task or explicit frontier ids"
-                            ))));
-                        }
-                    },
+                    // `retrieve_set_for_task` guarantees the task (else a Decode error).
+                    Ok(set) => {
+                        let task = set.task_id.unwrap_or_default();
+                        let call = self.roster(&task);
+                        self.task = Some(task);
+                        CreateState::Roster { call, set_id }
+                    }
                     Err(out) => {
                         self.state = CreateState::LookupTask { set_id, call };
                         return out;
                     }
                 },
                 CreateState::Roster { set_id, mut call } => match step(&mut call, now) {
-                    Ok(roster) => {
-                        let benchmarked_only = self.frontier == Frontier::Benchmarked;
-                        let ids = roster
-                            .into_iter()
-                            .filter(|m| !benchmarked_only || m.benchmarked)
-                            .filter_map(|m| m.id)
-                            .collect();
-                        self.start(set_id, ids)
-                    }
+                    Ok(ids) => self.start(set_id, ids),
                     Err(out) => {
                         self.state = CreateState::Roster { set_id, call };
                         return out;
                     }
                 },
                 CreateState::Start(mut call) => match step(&mut call, now) {
-                    Ok(run) => match (self.wait, run.id.clone()) {
-                        (Some(options), Some(id)) => CreateState::Wait(wait(&self.cfg, &id, options)),
-                        _ => return Output::Done(Ok(run)),
+                    // With a wait, the start call's decode guarantees the run id.
+                    Ok(run) => match self.wait {
+                        Some(options) => CreateState::Wait(wait(&self.cfg, &run.id, options)),
+                        None => return Output::Done(Ok(run)),
                     },
                     Err(out) => {
                         self.state = CreateState::Start(call);

@@ -1,6 +1,6 @@
 //! `tasks`: list, retrieve, match, leaderboard, recommended.
 
-use super::{Call, check_id, decode_record, field, get, records, with_meta_all};
+use super::{Call, check_id, decode_record, get, lenient};
 use crate::call::RequestSpec;
 use crate::config::Config;
 use crate::error::Error;
@@ -15,17 +15,9 @@ const LEADERBOARD: &str = "GET /v1/tasks/{id}/leaderboard";
 /// The default number of candidates of an intent match.
 pub const DEFAULT_TOP_K: u32 = 5;
 
-/// `GET /v1/tasks`: the benchmark catalog.
+/// `GET /v1/tasks`: the benchmark catalog (`{}` or a `null` list reads as empty).
 pub fn list(cfg: &Config) -> Call<Vec<Task>> {
-    get(
-        cfg,
-        LIST,
-        Ok("/v1/tasks".into()),
-        Box::new(|resp| {
-            let raw = field(LIST, resp, "tasks")?;
-            Ok(with_meta_all!(records(LIST, resp, raw.get(), Task::from_json)?, resp))
-        }),
-    )
+    get(cfg, LIST, Ok("/v1/tasks".into()), Box::new(|resp| lenient::list_in(LIST, resp, "tasks")))
 }
 
 /// `GET /v1/tasks/{id}[?examples_n=N]`.

@@ -162,7 +162,10 @@ fn bad_arguments_fail_before_any_request() {
     assert!(matches!(s.run(tasks::match_intent(&c, "  ", 5)), Err(Error::InvalidArgument(_))));
     assert!(matches!(s.run(tasks::retrieve(&c, "", None)), Err(Error::InvalidArgument(_))));
     assert!(matches!(s.run(endpoints::delete(&c, "")), Err(Error::InvalidArgument(_))));
-    assert!(matches!(s.run(evals::create_set(&c, &EvalSetCreate::new("t", vec![]))), Err(Error::InvalidArgument(_))));
+    assert!(matches!(
+        s.run(evals::create_set(&c, &EvalSetCreate::new("t", Vec::<serde_json::Value>::new()))),
+        Err(Error::InvalidArgument(_))
+    ));
     let err = s.run(evals::create_set(&c, &EvalSetCreate::new("t", vec![json!({}), json!([1])]))).unwrap_err();
     assert!(err.to_string().contains("row 1"), "{err}");
     assert!(matches!(
@@ -205,7 +208,7 @@ fn envelopes_and_empty_bodies() {
     assert_eq!((t.len(), t[0].has_blob_input, t[1].has_blob_input), (2, false, true));
     assert_eq!(t[1].raw_json(), r#"{"id":"b","has_blob_input":true}"#);
     let eps = s.run(endpoints::list(&c)).unwrap();
-    assert_eq!((eps[0].id.as_deref(), eps[0].task.as_deref()), (Some("ep_1"), Some("a")));
+    assert_eq!((eps[0].id.as_str(), eps[0].task.as_deref()), ("ep_1", Some("a")));
     assert_eq!(s.run(evals::list_sets(&c)).unwrap()[0].item_count, Some(2));
     assert!(s.run(evals::frontier_models(&c, None)).unwrap()[0].benchmarked);
     s.run(endpoints::delete(&c, "ep_1")).unwrap();
@@ -274,7 +277,7 @@ fn inline_run_creates_set_fetches_roster_starts_and_polls() {
     );
     let set_body = String::from_utf8(body_to_vec(&s.requests[0].body).unwrap()).unwrap();
     assert!(set_body.contains("\r\n\r\nmy run\r\n"), "run name names the inline set");
-    assert_eq!((run.status.as_deref(), run.cost().to_string().as_str()), (Some("completed"), "0.42"));
+    assert_eq!((run.status.as_ref().map(|s| s.as_str()), run.cost().to_string().as_str()), (Some("completed"), "0.42"));
     assert_eq!(run.results.len(), 1);
 }
 
@@ -288,7 +291,7 @@ fn run_on_set_with_keyword_looks_up_the_task_first() {
     let run = s.run(runs::create(&cfg(), &EvalRunCreate::on_set("s 1", ["m"]).frontier(Frontier::All))).unwrap();
     assert_eq!(s.steps[..3], ["GET /v1/eval-sets/s%201", "GET /v1/eval/frontier-models?task=t", "POST /v1/eval-runs"]);
     assert_eq!(body_json(&s.requests[2])["candidate_model_ids"], json!(["m", "a", "b"]));
-    assert_eq!((run.id.as_deref(), run.status.as_deref()), (Some("r"), Some("queued")));
+    assert_eq!((run.id.as_str(), run.status.as_ref().map(|s| s.as_str())), ("r", Some("queued")));
 }
 
 #[test]
@@ -302,11 +305,78 @@ fn run_with_explicit_ids_or_known_task_skips_lookups() {
     assert_eq!(s.steps[0], "GET /v1/eval/frontier-models?task=t");
 }
 
+fn missing(err: &Error) -> (&str, Option<&str>, u16) {
+    match err {
+        Error::Decode(d) => (d.route(), d.field(), d.status()),
+        other => panic!("expected a Decode error, got {other:?}"),
+    }
+}
+
 #[test]
 fn set_without_task_cannot_resolve_a_keyword() {
     let mut s = Script::new(vec![reply(200, r#"{"eval_set":{"id":"s"}}"#)]);
     let err = s.run(runs::create(&cfg(), &EvalRunCreate::on_set("s", ["m"]).frontier(Frontier::All))).unwrap_err();
-    assert!(matches!(err, Error::InvalidArgument(_)), "{err}");
+    assert_eq!(missing(&err), ("GET /v1/eval-sets/{id}", Some("eval_set.task_id"), 200));
+    assert!(err.to_string().contains("`eval_set.task_id`"), "{err}");
+    assert_eq!(s.steps, ["GET /v1/eval-sets/s", "done"], "nothing is sent after the bad reply");
+}
+
+#[test]
+fn steps_that_need_an_id_fail_with_a_decode_error_naming_route_and_field() {
+    // An inline run whose set came back without an id: the run cannot start.
+    for body in [r#"{"eval_set":{"task_id":"t"}}"#, r#"{"eval_set":null}"#, "{}", r#"{"eval_set":{"id":null}}"#] {
+        let mut s = Script::new(vec![reply(200, body)]);
+        let err = s.run(runs::create(&cfg(), &EvalRunCreate::inline("t", [json!({"input": "a"})], ["m"]))).unwrap_err();
+        assert_eq!(missing(&err), ("POST /v1/eval-sets", Some("eval_set.id"), 200), "{body}");
+        assert_eq!(s.steps, ["POST /v1/eval-sets", "done"]);
+    }
+    // A waited create whose reply has no `run_id`: nothing to wait on.
+    let mut s = Script::new(vec![reply(200, r#"{"status":"queued"}"#)]);
+    let req = EvalRunCreate::on_set("s", ["m"]).wait(WaitOptions::default());
+    let err = s.run(runs::create(&cfg(), &req)).unwrap_err();
+    assert_eq!(missing(&err), ("POST /v1/eval-runs", Some("run_id"), 200));
+    assert_eq!(s.steps, ["POST /v1/eval-runs", "done"], "no GET of an empty run id");
+    // Without a wait nothing needs the id: the run reads with an empty one.
+    let mut s = Script::new(vec![reply(200, r#"{"status":"queued"}"#)]);
+    let run = s.run(runs::create(&cfg(), &EvalRunCreate::on_set("s", ["m"]))).unwrap();
+    assert_eq!((run.id.as_str(), run.status.as_ref().map(|s| s.as_str())), ("", Some("queued")));
+    // A roster entry the run would send without an id.
+    let mut s =
+        Script::new(vec![reply(200, r#"{"frontier_models":[{"id":"a","benchmarked":true},{"benchmarked":true}]}"#)]);
+    let req = EvalRunCreate::on_set("s", ["m"]).task("t").frontier(Frontier::Benchmarked);
+    let err = s.run(runs::create(&cfg(), &req)).unwrap_err();
+    assert_eq!(missing(&err), ("GET /v1/eval/frontier-models", Some("frontier_models[].id"), 200));
+    // ... but one it filters out does not matter.
+    let mut s = Script::new(vec![
+        reply(200, r#"{"frontier_models":[{"id":"a","benchmarked":true},{"benchmarked":false}]}"#),
+        reply(200, r#"{"run_id":"r","status":"queued"}"#),
+    ]);
+    s.run(runs::create(&cfg(), &req)).unwrap();
+    assert_eq!(body_json(&s.requests[1])["candidate_model_ids"], json!(["m", "a"]));
+}
+
+#[test]
+fn list_routes_read_empty_and_null_envelopes_as_empty_lists() {
+    for body in ["", "{}", "null", r#"{"tasks":null}"#] {
+        let mut s = Script::new(vec![reply(200, body)]);
+        assert!(s.run(tasks::list(&cfg())).unwrap().is_empty(), "{body:?}");
+    }
+    for body in ["", "{}", "null", r#"{"eval_sets":null}"#] {
+        let mut s = Script::new(vec![reply(200, body)]);
+        assert!(s.run(evals::list_sets(&cfg())).unwrap().is_empty(), "{body:?}");
+    }
+    for body in ["{}", r#"{"frontier_models":null}"#] {
+        let mut s = Script::new(vec![reply(200, body)]);
+        assert!(s.run(evals::frontier_models(&cfg(), None)).unwrap().is_empty(), "{body:?}");
+    }
+    for body in ["", "{}", "null", "[]"] {
+        let mut s = Script::new(vec![reply(200, body)]);
+        assert!(s.run(endpoints::list(&cfg())).unwrap().is_empty(), "{body:?}");
+    }
+    // A body that is not JSON stays a decode error.
+    let mut s = Script::new(vec![reply(200, "<html>oops</html>")]);
+    let err = s.run(tasks::list(&cfg())).unwrap_err();
+    assert!(matches!(&err, Error::Decode(d) if d.route() == "GET /v1/tasks" && d.field().is_none()), "{err}");
 }
 
 #[test]

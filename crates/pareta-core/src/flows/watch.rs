@@ -92,7 +92,7 @@ impl Watch {
                         }
                         Ok(run) => {
                             self.polls += 1;
-                            self.last_status = run.status.clone();
+                            self.last_status = run.status.as_ref().map(|s| s.as_str().to_owned());
                             self.state = if run.is_terminal() { State::Finished } else { State::Yielded };
                             Output::Done(Ok(run))
                         }

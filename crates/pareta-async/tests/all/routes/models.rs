@@ -16,7 +16,7 @@ fn models_list() {
     let list = client(&server.base_url()).models().list().block().unwrap();
     m.assert();
     assert_eq!(list.len(), 2);
-    assert_eq!(list.data[0].id.as_deref(), Some("ep_contract_kie"));
+    assert_eq!(list.data[0].id, "ep_contract_kie");
     assert_eq!(list.data[0].owned_by.as_deref(), Some("pareta"));
     assert_eq!(list.data[0].created, Some(1_767_225_600));
     assert_eq!(list.data[1].created, None);

@@ -20,7 +20,7 @@ fn tasks_list_reads_the_envelope_and_null_booleans() {
     });
     let tasks = client(&server.base_url()).tasks().list().block().unwrap();
     m.assert();
-    let flags: Vec<(&str, bool)> = tasks.iter().map(|t| (t.id.as_deref().unwrap(), t.has_blob_input)).collect();
+    let flags: Vec<(&str, bool)> = tasks.iter().map(|t| (t.id.as_str(), t.has_blob_input)).collect();
     assert_eq!(
         flags,
         [
@@ -47,11 +47,11 @@ fn tasks_retrieve_percent_encodes_the_id() {
     });
     let task = client(&server.base_url()).tasks().retrieve("my task/v2").block().unwrap();
     m.assert();
-    assert_eq!(task.id.as_deref(), Some("my task/v2"));
+    assert_eq!(task.id, "my task/v2");
     assert_eq!(task.description.as_deref(), Some("d"));
     assert!(!task.has_blob_input);
     assert!(task.examples.is_empty());
-    assert_eq!(task.get("input_schema"), Some(json!({"type": "object"})));
+    assert_eq!(task.get("input_schema"), Some(&json!({"type": "object"})));
     assert_eq!(task.meta().request_id(), Some("req_1"));
 }
 
@@ -95,11 +95,11 @@ fn tasks_match_intent_defaults_to_top_5() {
     assert_eq!(out.matcher.as_deref(), Some("keyword"));
     let chosen = out.chosen.as_ref().unwrap();
     assert_eq!(
-        (chosen.task_id.as_deref(), chosen.score, chosen.confidence.as_deref()),
+        (Some(chosen.task_id.as_str()), chosen.score, chosen.confidence.as_deref()),
         (Some("contract-key-fields"), Some(0.8), Some("high"))
     );
     assert_eq!(out.candidates.len(), 2);
-    assert_eq!(out.candidates[1].task_id.as_deref(), Some("contract-clause-risk"));
+    assert_eq!(out.candidates[1].task_id, "contract-clause-risk");
     assert_eq!(out.meta().request_id(), Some("req_1"));
 }
 

@@ -37,7 +37,7 @@ fn endpoints_deploy_streams_progress_then_complete() {
     assert_eq!(events[0].data, json!("pulling layer 3/7"), "a non-JSON data line is delivered as a string");
     assert!(events[3].is_complete());
     let ep = events[3].endpoint().unwrap();
-    assert_eq!((ep.id.as_deref(), ep.task.as_deref()), (Some("ep_new"), Some("contract-key-fields")));
+    assert_eq!((Some(ep.id.as_str()), ep.task.as_deref()), (Some("ep_new"), Some("contract-key-fields")));
 }
 
 #[test]
@@ -50,7 +50,7 @@ fn endpoints_deploy_with_name_and_wait_returns_the_endpoint() {
     let req = DeployRequest::new("contract-key-fields").model("contract-2").name("kie").extra("region", "eu");
     let ep = client(&server.base_url()).endpoints().deploy(&req).unwrap().wait().unwrap();
     m.assert();
-    assert_eq!(ep.id.as_deref(), Some("ep_new"));
+    assert_eq!(ep.id, "ep_new");
     assert_eq!(ep.name.as_deref(), Some("kie"));
     assert_eq!(ep.model.as_deref(), Some("contract-1"));
     assert_eq!(ep.task.as_deref(), Some("contract-key-fields"));
@@ -73,13 +73,13 @@ fn endpoints_list_is_a_bare_array_with_id_and_task_fallbacks() {
     let eps = client(&server.base_url()).endpoints().list().unwrap();
     m.assert();
     assert_eq!(eps.len(), 2);
-    assert_eq!(eps[0].id.as_deref(), Some("ep_contract_kie"));
+    assert_eq!(eps[0].id, "ep_contract_kie");
     assert_eq!(eps[0].task.as_deref(), Some("contract-key-fields"));
     assert!(eps[0].is_live());
-    assert_eq!(eps[1].id.as_deref(), Some("ep_named"), "id falls back to name");
+    assert_eq!(eps[1].id, "ep_named", "id falls back to name");
     assert_eq!(eps[1].task.as_deref(), Some("invoice-extraction"), "task is read from taskName");
     assert!(!eps[1].is_live());
-    assert_eq!(eps[1].get("gpu"), Some(json!("l4")));
+    assert_eq!(eps[1].get("gpu"), Some(&json!("l4")));
     assert!(eps.iter().all(|e| e.meta().request_id() == Some("req_1")));
 }
 
@@ -92,7 +92,7 @@ fn endpoints_retrieve_percent_encodes_the_id() {
     });
     let ep = client(&server.base_url()).endpoints().retrieve("ep/a b").unwrap();
     m.assert();
-    assert_eq!(ep.id.as_deref(), Some("ep/a b"));
+    assert_eq!(ep.id, "ep/a b");
     assert_eq!(ep.task.as_deref(), Some("ticket-triage"));
     assert_eq!(ep.model.as_deref(), Some("triage-1"));
     assert!(ep.is_live());
@@ -184,7 +184,7 @@ fn endpoints_metrics_each_dimension_with_window_query() {
             .is_true(|r| r.uri().query() == Some("window=7d&tz=%2B01%3A00&group%20by=model%26task"));
         ok(then, "{}");
     });
-    metrics.cost(&[("window", "7d"), ("tz", "+01:00"), ("group by", "model&task")]).unwrap();
+    metrics.cost([("window", "7d"), ("tz", "+01:00"), ("group by", "model&task")]).unwrap();
     m.assert();
 }
 
@@ -197,5 +197,5 @@ fn deploy_wait_after_reading_some_events_still_returns_the_endpoint() {
     });
     let mut stream = client(&server.base_url()).endpoints().deploy(&DeployRequest::new("t")).unwrap();
     assert_eq!(stream.next().unwrap().unwrap().stage(), Some("provisioning"));
-    assert_eq!(stream.wait().unwrap().id.as_deref(), Some("ep_new"));
+    assert_eq!(stream.wait().unwrap().id, "ep_new");
 }

@@ -31,13 +31,13 @@ fn evals_frontier_models_without_and_with_task() {
     let roster = pa.evals().frontier_models(None).block().unwrap();
     all.assert();
     let got: Vec<(&str, Option<&str>, bool, bool)> =
-        roster.iter().map(|m| (m.id.as_deref().unwrap(), m.vendor.as_deref(), m.vision, m.benchmarked)).collect();
+        roster.iter().map(|m| (m.id.as_str(), m.vendor.as_deref(), m.vision, m.benchmarked)).collect();
     assert_eq!(got, [("gpt-4o", Some("openai"), true, false), ("gpt-4o-mini", Some("openai"), false, false)]);
     assert_eq!(roster[0].meta().request_id(), Some("req_1"));
 
     let roster = pa.evals().frontier_models(Some("contract-key-fields")).block().unwrap();
     for_task.assert();
-    let benchmarked: Vec<(&str, bool)> = roster.iter().map(|m| (m.id.as_deref().unwrap(), m.benchmarked)).collect();
+    let benchmarked: Vec<(&str, bool)> = roster.iter().map(|m| (m.id.as_str(), m.benchmarked)).collect();
     assert_eq!(benchmarked, [("gpt-4o", true), ("gemini-flash", false), ("claude-sonnet", false)]);
     assert!(!roster[2].vision, "absent vision reads false");
 }

@@ -16,7 +16,7 @@ const RUN_COMPLETED: &str = r#"{"run":{"id":"run_1","eval_set_id":"evset_9","sta
     {"model_id":"gpt-4o","kind":"frontier","quality_mean":0.93,"mean_cost_micro_usd":209766,"n_succeeded":1,"error_count":1}]}"#;
 
 fn check_completed(run: &pareta_async::types::EvalRun) {
-    assert_eq!(run.id.as_deref(), Some("run_1"));
+    assert_eq!(run.id, "run_1");
     assert_eq!(run.eval_set_id.as_deref(), Some("evset_9"));
     assert_eq!(run.status.as_deref(), Some("completed"));
     assert!(run.is_terminal());
@@ -27,7 +27,7 @@ fn check_completed(run: &pareta_async::types::EvalRun) {
     assert_eq!(run.results.len(), 3);
     let r = &run.results[0];
     assert_eq!(
-        (r.model_id.as_deref(), r.kind.as_deref(), r.quality_mean, r.quality_ci_low, r.quality_ci_high),
+        (Some(r.model_id.as_str()), r.kind.as_deref(), r.quality_mean, r.quality_ci_low, r.quality_ci_high),
         (Some("contract-1"), Some("open"), Some(0.91), Some(0.85), Some(0.97))
     );
     assert_eq!((r.mean_cost_micro_usd, r.n_succeeded, r.error_count), (Some(431), Some(2), Some(0)));
@@ -50,7 +50,7 @@ fn runs_create_on_a_set_with_explicit_frontier_ids() {
     let req = EvalRunCreate::on_set("evset 1/x", ["contract-1", "qwen-1"]).frontier(vec!["gpt-4o", "claude-sonnet"]);
     let run = client(&server.base_url()).evals().runs().create(&req).block().unwrap();
     m.assert();
-    assert_eq!(run.id.as_deref(), Some("run_7"));
+    assert_eq!(run.id, "run_7");
     assert_eq!(run.status.as_deref(), Some("queued"));
     assert!(!run.is_terminal());
     assert!(run.results.is_empty() && run.candidate_models.is_empty());
@@ -86,7 +86,7 @@ fn runs_create_on_a_set_with_a_keyword_looks_up_the_set_task() {
     set.assert();
     roster.assert();
     start.assert();
-    assert_eq!(run.id.as_deref(), Some("run_2"));
+    assert_eq!(run.id, "run_2");
 }
 
 #[test]
@@ -114,7 +114,7 @@ fn runs_create_on_a_set_with_a_known_task_skips_the_set_lookup() {
     set.assert_calls(0);
     roster.assert();
     start.assert();
-    assert_eq!((run.id.as_deref(), run.status.as_deref()), (Some("run_1"), Some("queued")));
+    assert_eq!((Some(run.id.as_str()), run.status.as_deref()), (Some("run_1"), Some("queued")));
 }
 
 #[test]

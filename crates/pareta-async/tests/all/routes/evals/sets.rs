@@ -27,7 +27,7 @@ fn sets_create_sends_the_multipart_parts() {
     let req = EvalSetCreate::new("contract-key-fields", vec![json!({"input": "A"}), json!({"input": "B"})]);
     let set = client(&server.base_url()).evals().sets().create(&req).block().unwrap();
     m.assert();
-    assert_eq!(set.id.as_deref(), Some("evset_1"));
+    assert_eq!(set.id, "evset_1");
     assert_eq!(set.task_id.as_deref(), Some("contract-key-fields"));
     assert_eq!(set.name.as_deref(), Some("sdk eval set (2 items)"));
     assert_eq!(set.item_count, Some(2));
@@ -83,9 +83,9 @@ fn sets_list() {
     let sets = client(&server.base_url()).evals().sets().list().block().unwrap();
     m.assert();
     assert_eq!(sets.len(), 2);
-    assert_eq!(sets[0].id.as_deref(), Some("evset_1"));
+    assert_eq!(sets[0].id, "evset_1");
     assert_eq!(
-        (sets[1].id.as_deref(), sets[1].task_id.as_deref(), sets[1].item_count),
+        (Some(sets[1].id.as_str()), sets[1].task_id.as_deref(), sets[1].item_count),
         (Some("evset_2"), Some("ticket-triage"), None)
     );
     assert!(sets.iter().all(|s| s.meta().request_id() == Some("req_1")));
@@ -100,7 +100,7 @@ fn sets_retrieve_unwraps_the_envelope() {
     });
     let set = client(&server.base_url()).evals().sets().retrieve("evset 1/x").block().unwrap();
     m.assert();
-    assert_eq!(set.id.as_deref(), Some("evset_1"));
+    assert_eq!(set.id, "evset_1");
     assert_eq!(set.item_count, Some(2));
     assert_eq!(set.meta().request_id(), Some("req_1"));
 }
