@@ -107,6 +107,8 @@ pub(crate) async fn create(State(st): State<Arc<AppState>>, body: Bytes) -> ApiR
         results.push(row);
         total += cost;
     }
+    // Metered: the whole run is debited up front, or 402 before any work.
+    st.charge(total, &format!("an eval run of {} candidates on {n} items", candidates.len()))?;
     let run_id = {
         let mut db = st.db();
         let run = Run {
