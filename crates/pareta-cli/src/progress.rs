@@ -62,13 +62,10 @@ impl Stages {
     /// Ends the display, leaving `done` as its last line.
     pub fn finish(&mut self, done: &str) {
         let took = crate::output::elapsed(self.started.elapsed());
-        match self.bar.take() {
-            Some(bar) => {
-                bar.set_style(style("{msg}"));
-                bar.finish_with_message(format!("{done} in {took}"));
-            }
-            None => eprintln!("{done} in {took}"),
+        if let Some(bar) = self.bar.take() {
+            bar.finish_and_clear();
         }
+        eprintln!("{done} in {took}");
     }
 
     /// Removes the display (on an error).
