@@ -533,3 +533,46 @@ fn a_large_upload_reports_bytes_when_piped() {
     let (code, _, err) = fails(&["--mock", "evals", "sets", "upload", "evset_1", "0", "document", "/no/such/file.pdf"]);
     assert_eq!(code, 2, "{err}");
 }
+
+/// The threads of process `pid`, by name (Linux).
+#[cfg(target_os = "linux")]
+fn thread_names(pid: u32) -> Vec<String> {
+    let mut names = Vec::new();
+    for entry in std::fs::read_dir(format!("/proc/{pid}/task")).unwrap() {
+        let comm = entry.unwrap().path().join("comm");
+        names.push(std::fs::read_to_string(comm).unwrap_or_default().trim().to_owned());
+    }
+    names
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn no_runtime_is_started_unless_mock_is_given() {
+    use std::process::Stdio;
+    let mock = pareta_mock::MockServer::start();
+    let base = mock.base_url();
+    // `chat ... -` builds the client, then blocks reading the prompt from stdin.
+    let spawn = |args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_pareta"))
+            .args(args)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap()
+    };
+    let settle = || std::thread::sleep(std::time::Duration::from_millis(300));
+    let mut plain = spawn(&["--base-url", &base, "--api-key", "pareta_sk_test", "chat", "ep_contract_kie", "-"]);
+    settle();
+    let names = thread_names(plain.id());
+    drop(plain.stdin.take());
+    plain.wait().unwrap();
+    assert_eq!(names.len(), 1, "one thread, no runtime: {names:?}");
+
+    let mut mocked = spawn(&["--mock", "chat", "ep_contract_kie", "-"]);
+    settle();
+    let names = thread_names(mocked.id());
+    drop(mocked.stdin.take());
+    mocked.wait().unwrap();
+    assert!(names.iter().any(|n| n == "pareta-mock"), "--mock runs the mock's runtime on its thread: {names:?}");
+}

@@ -142,3 +142,24 @@ fn ctrl_d_at_the_prompt_ends_the_session() {
     let status = format!("{:?}", p.process().wait().unwrap());
     assert!(status.ends_with(", 0)"), "{status}");
 }
+
+#[test]
+fn a_large_upload_shows_bytes_and_rate_on_a_terminal() {
+    let mock = MockServer::start();
+    let dir = std::env::temp_dir().join(format!("pareta-pty-up-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let rows = dir.join("rows.jsonl");
+    std::fs::write(&rows, "{\"expected\":{\"total\":\"1.00\"}}\n").unwrap();
+    let out =
+        command(&mock, &["evals", "sets", "create", "--task", "invoice-extraction", "--file", rows.to_str().unwrap()])
+            .output()
+            .unwrap();
+    assert!(out.status.success());
+    let big = dir.join("scan.pdf");
+    std::fs::write(&big, vec![b'%'; 12 * 1024 * 1024]).unwrap();
+    let mut p = spawn(command(&mock, &["evals", "sets", "upload", "evset_1", "0", "document", big.to_str().unwrap()]));
+    let screen = p.exp_eof().unwrap();
+    assert!(screen.contains("uploading scan.pdf"), "{screen:?}");
+    assert!(screen.contains("MiB") && screen.contains("/s"), "bytes and rate: {screen:?}");
+    assert!(screen.contains("uploaded scan.pdf to row 0 field document"), "{screen:?}");
+}

@@ -128,3 +128,30 @@ fn main() -> ExitCode {
     drop(server);
     ExitCode::SUCCESS
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn args(a: &[&str]) -> Result<Option<MockConfig>, String> {
+        parse_args(a.iter().map(|s| (*s).to_owned()))
+    }
+
+    #[test]
+    fn flags_set_the_config() {
+        let c = args(&["--quirks", "--balance", "5000", "--rate-limit", "10/0.5", "--endpoint-form=modern"])
+            .unwrap()
+            .unwrap();
+        assert!(c.quirks);
+        assert_eq!(c.balance_micro_usd, Some(5000));
+        assert_eq!(c.rate_limit, Some(RateLimit::new(10, Duration::from_millis(500))));
+        assert_eq!(c.endpoint_form, EndpointForm::Modern);
+        assert_eq!(c.port, 8787);
+        assert!(args(&["--rate-limit", "ten"]).is_err());
+        assert!(args(&["--rate-limit", "1/0"]).is_err());
+        assert!(args(&["--balance", "-1"]).is_err());
+        assert!(args(&["--endpoint-form", "odd"]).is_err());
+        assert!(args(&["--start-polls", "3"]).unwrap().unwrap().start_polls == 3);
+        assert!(args(&["-h"]).unwrap().is_none());
+    }
+}
