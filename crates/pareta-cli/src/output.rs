@@ -5,7 +5,7 @@
 //! a cell shows what the server sent (a `null`, an integral float, a field the
 //! SDK has no name for yet) instead of failing or hiding it.
 
-use comfy_table::{CellAlignment, ColumnConstraint, ContentArrangement, Table as Comfy, Width};
+use comfy_table::{CellAlignment, ColumnConstraint, ContentArrangement, Table as Comfy};
 use serde_json::Value;
 use std::io::{IsTerminal, Write};
 
@@ -53,9 +53,7 @@ impl Table {
                 }
                 // Ids and numbers never wrap; long text does.
                 if i == 0 || *align == Align::Right {
-                    col.set_constraint(ColumnConstraint::LowerBoundary(Width::Fixed(
-                        columns[i].0.chars().count() as u16
-                    )));
+                    col.set_constraint(ColumnConstraint::ContentWidth);
                 }
             }
         }
@@ -235,10 +233,11 @@ mod tests {
     #[test]
     fn long_cells_wrap_to_the_width() {
         let mut t = Table::with_width(&[("id", Align::Left), ("description", Align::Left)], Some(40));
-        t.row(vec!["t1".into(), "a long description that cannot fit on one forty column line".into()]);
+        t.row(vec!["contract-key-fields".into(), "a long description that cannot fit on one forty column line".into()]);
         let out = t.render();
         assert!(out.lines().count() > 2, "{out}");
         assert!(out.lines().all(|l| console::measure_text_width(l) <= 40), "{out}");
+        assert!(out.contains("contract-key-fields"), "the id column never wraps: {out}");
     }
 
     #[test]
