@@ -270,7 +270,7 @@ fn finish_run(ctx: &Ctx, mut run: EvalRun, id: &str, w: &WaitArgs) -> CliResult 
         return fail_if_failed(&ctx.last_json(), id);
     }
     let reply = ctx.last_json();
-    print_run(&reply, &run);
+    print_run(&reply);
     fail_if_failed(&reply, id)
 }
 
@@ -288,7 +288,7 @@ fn fail_if_failed(reply: &Value, id: &str) -> CliResult {
     Ok(())
 }
 
-fn print_run(reply: &Value, run: &EvalRun) {
+fn print_run(reply: &Value) {
     let r = reply.get("run").unwrap_or(&Value::Null);
     println!("run {} is {}", text(r, "id"), text(r, "status"));
     let mut t = Table::new(&[
@@ -316,7 +316,9 @@ fn print_run(reply: &Value, run: &EvalRun) {
         ]);
     }
     t.print();
-    println!("billed: ${} ({} µUSD, floored to whole cents)", run.cost(), run.cost_micro_usd);
+    // The money convention: absent reads 0; dollars floored to whole cents.
+    let micro = integer(r, "total_cost_micro_usd").unwrap_or(0);
+    println!("billed: ${} ({micro} µUSD, floored to whole cents)", pareta_types::money::floor_to_cents(micro));
 }
 
 #[cfg(test)]
