@@ -576,3 +576,27 @@ fn no_runtime_is_started_unless_mock_is_given() {
     mocked.wait().unwrap();
     assert!(names.iter().any(|n| n == "pareta-mock"), "--mock runs the mock's runtime on its thread: {names:?}");
 }
+
+#[test]
+fn connection_flags_are_checked_and_applied() {
+    for bad in [["--timeout", "0"], ["--connect-timeout", "-1"], ["--timeout", "nan"]] {
+        let (code, _, err) = fails(&["--mock", bad[0], bad[1], "models", "list"]);
+        assert_eq!(code, 2, "{bad:?}: {err}");
+    }
+    // Nothing listens on port 9: a connection error, reported with exit 1 after no retries.
+    let (code, _, err) = fails(&[
+        "--base-url",
+        "http://127.0.0.1:9",
+        "--api-key",
+        "pareta_sk_x",
+        "--connect-timeout",
+        "1",
+        "--max-retries",
+        "0",
+        "-j",
+        "models",
+        "list",
+    ]);
+    assert_eq!(code, 1, "{err}");
+    assert!(err.starts_with("error: "), "{err}");
+}

@@ -107,7 +107,8 @@ fn the_balance_is_debited_and_402_comes_once_it_is_spent() {
     server.set_balance(Some(10_000_000));
     let run = post_json(&server, "/v1/eval-runs", &json!({"eval_set_id": set, "candidate_model_ids": ["contract-1"]}));
     assert_eq!(run.status, 200);
-    assert!(server.balance().unwrap() < 10_000_000);
+    let billed: u64 = run.header("x-pareta-billed").unwrap().parse().unwrap();
+    assert_eq!(server.balance(), Some(10_000_000 - billed), "the receipt matches the debit");
     // An idempotent replay is not billed again.
     server.set_balance(Some(420));
     let key = [("Idempotency-Key", "k-1")];
