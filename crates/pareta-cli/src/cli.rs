@@ -1,4 +1,8 @@
 //! The command line, declared with clap's derive API.
+//!
+//! One variant of [`Command`] per top-level command, each with its own args
+//! type and module under `commands/`: adding a command is a variant, a match
+//! arm in `main.rs::run`, and a module.
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
@@ -8,6 +12,8 @@ use std::path::PathBuf;
 #[command(name = "pareta", version, propagate_version = true)]
 #[command(after_help = "Examples:\n  pareta --mock tasks match \"pull totals from invoices\"\n  \
                         PARETA_API_KEY=pareta_sk_... pareta endpoints list\n\n\
+                        Output: tables on a terminal; --json prints the server's JSON exactly as received.\n\
+                        Progress and status lines go to stderr; NO_COLOR turns colour off.\n\
                         Exit status: 0 success, 1 API or SDK error (including a missing API key), 2 usage error.")]
 pub struct Cli {
     /// Global connection and output options.
@@ -27,14 +33,18 @@ pub struct Global {
     /// API root (default: the production API, `https://api.pareta.ai`).
     #[arg(long, global = true, help_heading = "Global options", env = "PARETA_BASE_URL")]
     pub base_url: Option<String>,
-    /// Total deadline of one call, in seconds.
-    #[arg(long, global = true, help_heading = "Global options", value_name = "SECS")]
-    pub timeout: Option<u64>,
-    /// Automatic retries of transient failures.
+    /// How long one call may wait for the server to start answering, and for any silence
+    /// inside an answer (a stream that keeps sending never times out).
+    #[arg(long, global = true, help_heading = "Global options", value_name = "SECS", default_value_t = 60.0)]
+    pub timeout: f64,
+    /// How long to wait for a connection.
+    #[arg(long, global = true, help_heading = "Global options", value_name = "SECS", default_value_t = 10.0)]
+    pub connect_timeout: f64,
+    /// Automatic retries of transient failures (default 2).
     #[arg(long, global = true, help_heading = "Global options", value_name = "N")]
     pub max_retries: Option<u32>,
     /// Print the server's JSON exactly as received instead of tables.
-    #[arg(long, global = true, help_heading = "Global options")]
+    #[arg(long, short = 'j', global = true, help_heading = "Global options")]
     pub json: bool,
     /// Run against an in-process mock server (no account needed).
     #[arg(long, global = true, help_heading = "Global options")]
@@ -53,8 +63,8 @@ pub enum Command {
     /// Deploy and operate endpoints.
     #[command(subcommand, after_help = "Example:\n  pareta endpoints deploy ticket-triage")]
     Endpoints(EndpointsCmd),
-    /// Chat with an endpoint (streams by default).
-    #[command(after_help = "Example:\n  pareta chat ep_contract_kie \"Who are the parties?\" --temperature 0")]
+    /// Chat with an endpoint: one prompt, a whole conversation, or an interactive session.
+    #[command(after_help = CHAT_HELP)]
     Chat(ChatArgs),
     /// Evaluate models on your own data.
     #[command(subcommand, after_help = "Example:\n  pareta evals frontier --task contract-key-fields")]
@@ -66,6 +76,16 @@ pub enum Command {
         shell: clap_complete::Shell,
     },
 }
+
+const CHAT_HELP: &str = "Examples:\n  pareta chat ep_contract_kie \"Who are the parties?\" --temperature 0\n  \
+    pareta chat ep_contract_kie \"List them\" --param top_p=0.9 --param 'stop=[\"\\n\\n\"]' --param seed=7\n  \
+    echo \"Summarize this\" | pareta chat ep_contract_kie -\n  \
+    pareta chat ep_contract_kie --messages conversation.json\n  \
+    pareta chat ep_contract_kie            (on a terminal: an interactive session)\n\n\
+    Interactive: each line is a turn and the whole history is sent every time; replies stream.\n\
+    /exit or Ctrl-D leaves, /reset forgets the history; Ctrl-C stops the current reply\n\
+    (at the prompt it leaves).\n\
+    --messages takes a JSON array of {\"role\", \"content\"} objects, or one such object per line.";
 
 /// `pareta models ...`
 #[derive(Debug, Subcommand)]
@@ -106,7 +126,8 @@ pub enum TasksCmd {
         id: String,
     },
     /// The model a default deploy of the task would use.
-    #[command(after_help = "Example:\n  pareta tasks recommended contract-key-fields")]
+    #[command(after_help = "Example:\n  pareta tasks recommended contract-key-fields\n\n\
+                            With --json: the leaderboard reply it was read from.")]
     Recommended {
         /// Task id.
         id: String,
@@ -131,8 +152,15 @@ pub enum MetricArg {
 /// `pareta endpoints ...`
 #[derive(Debug, Subcommand)]
 pub enum EndpointsCmd {
-    /// Deploy a model for a task, printing progress as it happens.
-    #[command(after_help = "Example:\n  pareta endpoints deploy ticket-triage --model triage-1 --name triage-prod")]
+    /// Deploy a model for a task, showing progress as it happens.
+    #[command(
+        after_help = "Examples:\n  pareta endpoints deploy ticket-triage --model triage-1 --name triage-prod\n  \
+                            pareta endpoints deploy contract-key-fields --param region=\\\"eu\\\" --param quality=0.9\n\n\
+                            --param values are JSON (a bare word that is not JSON is sent as a string).\n\
+                            On a terminal the stage line redraws in place with the elapsed time; otherwise one line\n\
+                            per stage on stderr. With --json: one line per SSE event, {\"event\", \"data\"}, with\n\
+                            the event's data exactly as received."
+    )]
     Deploy {
         /// Task id.
         task: String,
@@ -142,6 +170,10 @@ pub enum EndpointsCmd {
         /// Endpoint name (default: chosen by the server).
         #[arg(long, value_name = "N")]
         name: Option<String>,
+        /// Extra deploy field `key=value`, the value as JSON (repeatable): region, provider,
+        /// quality, run_mode, cost overrides, taskDisplay, ...
+        #[arg(long = "param", value_name = "K=V")]
+        params: Vec<String>,
     },
     /// List your endpoints.
     #[command(after_help = "Example:\n  pareta endpoints list")]
@@ -152,7 +184,7 @@ pub enum EndpointsCmd {
         /// Endpoint id.
         id: String,
     },
-    /// Start a stopped endpoint.
+    /// Start a stopped endpoint (then poll `show` until it is live).
     #[command(after_help = "Example:\n  pareta endpoints start ep_contract_kie")]
     Start {
         /// Endpoint id.
@@ -165,7 +197,8 @@ pub enum EndpointsCmd {
         id: String,
     },
     /// Delete an endpoint.
-    #[command(after_help = "Example:\n  pareta endpoints delete ep_ticket-triage_1")]
+    #[command(after_help = "Example:\n  pareta endpoints delete ep_ticket-triage_1\n\n\
+                            With --json: the server's reply body (usually empty, 204).")]
     Delete {
         /// Endpoint id.
         id: String,
@@ -188,17 +221,25 @@ pub enum EndpointsCmd {
 pub struct ChatArgs {
     /// Endpoint id.
     pub endpoint: String,
-    /// The user message.
-    pub prompt: String,
+    /// The user message; `-` reads it from stdin. Absent on a terminal: an interactive session.
+    pub prompt: Option<String>,
     /// A system message sent first.
     #[arg(long, value_name = "S")]
     pub system: Option<String>,
+    /// A whole conversation (JSON array or one message object per line); `-` reads stdin.
+    /// A prompt, when given too, is appended as the last user turn.
+    #[arg(long, value_name = "FILE|-")]
+    pub messages: Option<String>,
     /// Sampling temperature.
     #[arg(long, value_name = "T")]
     pub temperature: Option<f64>,
     /// Upper bound on generated tokens.
     #[arg(long, value_name = "N")]
     pub max_tokens: Option<u32>,
+    /// Extra request field `key=value`, the value as JSON (repeatable): top_p, stop, seed,
+    /// stream_options, presence_penalty, ...
+    #[arg(long = "param", value_name = "K=V")]
+    pub params: Vec<String>,
     /// Wait for the whole reply instead of streaming tokens.
     #[arg(long)]
     pub no_stream: bool,
@@ -218,26 +259,40 @@ pub enum EvalsCmd {
     #[command(subcommand, after_help = "Example:\n  pareta evals sets list")]
     Sets(SetsCmd),
     /// Start an eval run, optionally waiting for its results.
-    #[command(
-        after_help = "Examples:\n  pareta evals run --task contract-key-fields --file rows.jsonl --models contract-1,qwen-1 \
-                            --frontier benchmarked --wait\n  pareta evals run --set evset_1 --models contract-1 --wait\n\n\
-                            --frontier takes none, all, benchmarked, or comma-separated vendor ids \
-                            (a single id needs a dash, a digit or a trailing comma, e.g. gpt-4o).\n\
-                            With --wait, the global --timeout also bounds the wait (default 900 s)."
-    )]
+    #[command(after_help = RUN_HELP)]
     Run(RunArgs),
     /// Show an eval run and its results, optionally waiting for it to finish.
     #[command(after_help = "Example:\n  pareta evals show run_1 --wait")]
     Show {
         /// Run id.
         id: String,
-        /// Wait until the run is terminal.
-        #[arg(long)]
-        wait: bool,
-        /// Poll interval while waiting, in seconds.
-        #[arg(long, value_name = "SECS", default_value_t = 1.0)]
-        poll: f64,
+        /// Wait options.
+        #[command(flatten)]
+        wait: WaitArgs,
     },
+}
+
+const RUN_HELP: &str = "Examples:\n  pareta evals run --task contract-key-fields --file rows.jsonl --models contract-1,qwen-1 \
+    --frontier benchmarked --wait\n  pareta evals run --set evset_1 --models contract-1 --wait\n  \
+    pareta evals run --set evset_1 --frontier gpt-4o,claude-sonnet      (frontier only)\n\n\
+    --frontier takes none, all, benchmarked, or comma-separated vendor ids \
+    (a single id needs a dash, a digit or a trailing comma, e.g. gpt-4o).\n\
+    --file - reads the rows from stdin.\n\
+    With --json: the reply that creates the run ({\"run_id\", \"status\"}), or with --wait the last\n\
+    GET /v1/eval-runs/{id} reply ({\"run\", \"results\"}), exactly as received.";
+
+/// `--wait`, `--poll`, `--wait-timeout`.
+#[derive(Debug, Args)]
+pub struct WaitArgs {
+    /// Wait until the run is terminal, then print its results.
+    #[arg(long)]
+    pub wait: bool,
+    /// Poll interval while waiting, in seconds.
+    #[arg(long, value_name = "SECS", default_value_t = 3.0)]
+    pub poll: f64,
+    /// Give up waiting after this many seconds (the run goes on server-side).
+    #[arg(long, value_name = "SECS", default_value_t = 900.0)]
+    pub wait_timeout: f64,
 }
 
 /// `pareta evals sets ...`
@@ -245,14 +300,15 @@ pub enum EvalsCmd {
 pub enum SetsCmd {
     /// Create an eval set from a JSONL file (one JSON object per line).
     #[command(
-        after_help = "Example:\n  pareta evals sets create --task contract-key-fields --file rows.jsonl --name v1"
+        after_help = "Examples:\n  pareta evals sets create --task contract-key-fields --file rows.jsonl --name v1\n  \
+                      cat rows.jsonl | pareta evals sets create --task contract-key-fields --file -"
     )]
     Create {
         /// Task id.
         #[arg(long, value_name = "T")]
         task: String,
-        /// JSONL file of rows.
-        #[arg(long, value_name = "PATH")]
+        /// JSONL file of rows; `-` reads stdin.
+        #[arg(long, value_name = "PATH|-")]
         file: PathBuf,
         /// Label.
         #[arg(long, value_name = "N")]
@@ -275,7 +331,9 @@ pub enum SetsCmd {
     },
     /// Attach a document to one row's blob field.
     #[command(
-        after_help = "Example:\n  pareta evals sets upload evset_1 0 document invoice.pdf --mime application/pdf"
+        after_help = "Example:\n  pareta evals sets upload evset_1 0 document invoice.pdf --mime application/pdf\n\n\
+                      Files of 5 MiB or more go to signed storage; on a terminal a bar shows bytes and rate.\n\
+                      With --json: the reply of the last call (attach-blob, or blob-upload-complete)."
     )]
     Upload {
         /// Eval set id.
@@ -302,11 +360,11 @@ pub struct RunArgs {
     /// Task of the inline rows (with --file), or of the set (saves a lookup).
     #[arg(long, value_name = "T", required_unless_present = "set")]
     pub task: Option<String>,
-    /// JSONL file of rows to evaluate (creates a set first).
-    #[arg(long, value_name = "PATH", requires = "task")]
+    /// JSONL file of rows to evaluate (creates a set first); `-` reads stdin.
+    #[arg(long, value_name = "PATH|-", requires = "task")]
     pub file: Option<PathBuf>,
-    /// Open candidate aliases, comma-separated.
-    #[arg(long, value_name = "A,B", value_delimiter = ',', required = true)]
+    /// Open candidate aliases, comma-separated (optional when --frontier names models).
+    #[arg(long, value_name = "A,B", value_delimiter = ',')]
     pub models: Vec<String>,
     /// Frontier baselines: none, all, benchmarked, or id,id.
     #[arg(long, value_name = "WHICH", default_value = "none")]
@@ -314,12 +372,9 @@ pub struct RunArgs {
     /// Name of the eval set an inline run creates.
     #[arg(long, value_name = "N")]
     pub name: Option<String>,
-    /// Wait for the run to finish and print its results.
-    #[arg(long)]
-    pub wait: bool,
-    /// Poll interval while waiting, in seconds.
-    #[arg(long, value_name = "SECS", default_value_t = 1.0)]
-    pub poll: f64,
+    /// Wait options.
+    #[command(flatten)]
+    pub wait: WaitArgs,
 }
 
 #[cfg(test)]
@@ -344,5 +399,16 @@ mod tests {
         let mut missing = Vec::new();
         walk(&cmd, "pareta", &mut missing);
         assert!(missing.is_empty(), "{missing:?}");
+    }
+
+    #[test]
+    fn defaults_follow_the_spec() {
+        let cli = Cli::try_parse_from(["pareta", "evals", "show", "run_1"]).unwrap();
+        let Command::Evals(EvalsCmd::Show { wait, .. }) = cli.command else { panic!() };
+        assert_eq!(wait.poll, 3.0);
+        assert_eq!(wait.wait_timeout, 900.0);
+        assert_eq!(cli.global.timeout, 60.0);
+        let cli = Cli::try_parse_from(["pareta", "evals", "run", "--set", "s", "--frontier", "gpt-4o"]);
+        assert!(cli.is_ok(), "--models is optional");
     }
 }

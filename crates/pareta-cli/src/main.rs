@@ -2,16 +2,21 @@
 //!
 //! Exit status: 0 on success, 1 on an API or SDK error (a missing API key
 //! included), 2 on a usage error (bad flags, a bad JSONL file, a bad `--param`).
+//! No async runtime is started unless `--mock` is given (the in-process mock
+//! server runs one on its own thread).
 
 mod cli;
 mod commands;
 mod output;
+mod progress;
+mod wire;
 
 use clap::{CommandFactory, Parser};
 use cli::{Cli, Command, Global};
 use pareta_blocking::{Error, Pareta};
 use std::process::ExitCode;
 use std::time::Duration;
+use wire::Wire;
 
 /// Why a command failed, which decides the exit status.
 #[derive(Debug)]
@@ -33,15 +38,35 @@ impl From<Error> for CliError {
 /// `Result` of a command.
 pub type CliResult<T = ()> = Result<T, CliError>;
 
-/// What every command gets: the client and the output mode.
+/// What every command gets: the client, the wire record and the output mode.
 #[derive(Debug)]
 pub struct Ctx {
     /// The client.
     pub pa: Pareta,
+    /// What the client received (for `--json` and table views).
+    pub wire: Wire,
     /// `--json`: print the server's JSON as received.
     pub json: bool,
-    /// `--timeout`, when given.
-    pub timeout: Option<Duration>,
+}
+
+impl Ctx {
+    /// The body of the last reply, as received (empty when there was none).
+    pub fn last_body(&self) -> Vec<u8> {
+        self.wire.last_body().unwrap_or_default()
+    }
+
+    /// The last reply parsed as JSON (an empty body reads as `{}`).
+    pub fn last_json(&self) -> serde_json::Value {
+        output::parse(&self.last_body())
+    }
+
+    /// With `--json`, prints the last reply exactly as received and returns true.
+    pub fn print_json(&self) -> bool {
+        if self.json {
+            output::print_raw(&self.last_body());
+        }
+        self.json
+    }
 }
 
 /// Rust ignores SIGPIPE, so printing to a closed pipe (`pareta tasks list | head`)
@@ -60,11 +85,28 @@ fn exit_quietly_on_broken_pipe() {
     }));
 }
 
+/// `NO_COLOR` (any non-empty value, <https://no-color.org>) turns colour off;
+/// output that is not a terminal gets none either way.
+fn respect_no_color() {
+    if std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty()) {
+        console::set_colors_enabled(false);
+        console::set_colors_enabled_stderr(false);
+    }
+}
+
 fn main() -> ExitCode {
     exit_quietly_on_broken_pipe();
+    respect_no_color();
     let cli = Cli::parse();
     match run(cli) {
         Ok(()) => ExitCode::SUCCESS,
+        Err(CliError::Sdk(Error::MissingApiKey)) => {
+            eprintln!(
+                "error: no API key: pass --api-key pareta_sk_... or set PARETA_API_KEY \
+                 (mint a key in the dashboard, or try everything with --mock)"
+            );
+            ExitCode::from(1)
+        }
         Err(CliError::Sdk(e)) => {
             eprintln!("error: {e}");
             ExitCode::from(1)
@@ -86,8 +128,8 @@ fn run(cli: Cli) -> CliResult {
         return Ok(());
     }
     // Keep the mock alive for the whole command.
-    let (pa, _mock) = client(&cli.global)?;
-    let ctx = Ctx { pa, json: cli.global.json, timeout: cli.global.timeout.map(Duration::from_secs) };
+    let (pa, wire, _mock) = client(&cli.global)?;
+    let ctx = Ctx { pa, wire, json: cli.global.json };
     match cli.command {
         Command::Models(c) => commands::models::run(&ctx, c),
         Command::Tasks(c) => commands::tasks::run(&ctx, c),
@@ -115,8 +157,32 @@ fn start_mock() -> CliResult<(String, MockGuard)> {
     Err(CliError::Usage("--mock needs a pareta built with the `mock` feature".to_owned()))
 }
 
-fn client(g: &Global) -> CliResult<(Pareta, MockGuard)> {
-    let mut b = Pareta::builder();
+fn seconds(flag: &str, secs: f64) -> CliResult<Duration> {
+    Duration::try_from_secs_f64(secs)
+        .ok()
+        .filter(|d| !d.is_zero())
+        .ok_or_else(|| CliError::Usage(format!("{flag} {secs} is not a positive number of seconds")))
+}
+
+/// The client, on an agent of ours: [`Wire`] records what comes back.
+///
+/// A caller-supplied agent keeps its own timeouts, so they are set here:
+/// `--connect-timeout` for the connection, and `--timeout` both for the
+/// reply to start and for any silence inside it (per read), which bounds
+/// every call without cutting off a long stream that keeps sending.
+fn client(g: &Global) -> CliResult<(Pareta, Wire, MockGuard)> {
+    let timeout = seconds("--timeout", g.timeout)?;
+    let connect = seconds("--connect-timeout", g.connect_timeout)?;
+    let wire = Wire::default();
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .timeout_connect(Some(connect))
+        .timeout_recv_response(Some(timeout))
+        .timeout_per_read(Some(timeout))
+        .middleware(wire.clone())
+        .build()
+        .into();
+    let mut b = Pareta::builder().agent(agent).timeout(timeout).connect_timeout(connect);
     let guard = if g.mock {
         let (url, guard) = start_mock()?;
         b = b.api_key("pareta_sk_mock").base_url(url);
@@ -130,11 +196,8 @@ fn client(g: &Global) -> CliResult<(Pareta, MockGuard)> {
         }
         None
     };
-    if let Some(t) = g.timeout {
-        b = b.timeout(Duration::from_secs(t));
-    }
     if let Some(n) = g.max_retries {
         b = b.max_retries(n);
     }
-    Ok((b.build()?, guard))
+    Ok((b.build()?, wire, guard))
 }

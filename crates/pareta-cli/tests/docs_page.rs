@@ -3,11 +3,15 @@
 
 use std::process::Command;
 
-/// Splits a command line on spaces, keeping double-quoted words together.
+/// Splits a command line on spaces as a shell would: double- and single-quoted
+/// spans stay together and lose their quotes; inside single quotes nothing is
+/// special.
 fn words(line: &str) -> Vec<String> {
-    let (mut out, mut cur, mut quoted) = (Vec::new(), String::new(), false);
+    let (mut out, mut cur, mut quoted, mut single) = (Vec::new(), String::new(), false, false);
     for c in line.chars() {
         match c {
+            '\'' if !quoted => single = !single,
+            c if single => cur.push(c),
             '"' => quoted = !quoted,
             ' ' if !quoted => {
                 if !cur.is_empty() {
@@ -21,6 +25,11 @@ fn words(line: &str) -> Vec<String> {
         out.push(cur);
     }
     out
+}
+
+#[test]
+fn the_splitter_quotes_like_a_shell() {
+    assert_eq!(words(r#"a "b c" 'd "e"' f=["x"]"#), ["a", "b c", "d \"e\"", "f=[x]"]);
 }
 
 #[test]

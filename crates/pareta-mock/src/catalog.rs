@@ -95,10 +95,36 @@ impl Task {
         self.models.iter().find(|e| e.name == alias)
     }
 
+    /// The alias on this task's board of the open model whose real
+    /// (unmasked) id is `real_id`.
+    pub fn alias_of_real_id(&self, real_id: &str) -> Option<&'static str> {
+        self.models.iter().find(|e| real_id_of(e.name).is_some_and(|r| r.eq_ignore_ascii_case(real_id))).map(|e| e.name)
+    }
+
     /// This task's score for frontier model `id`.
     pub fn frontier_score(&self, id: &str) -> Option<&FrontierScore> {
         self.frontier_scores.iter().find(|f| f.id == id)
     }
+}
+
+/// The real open-weights ids behind the per-task aliases. The platform
+/// accepts a real id on deploy and masks it back to the alias on the way out,
+/// so these never appear in a reply.
+pub(crate) const REAL_IDS: &[(&str, &str)] = &[
+    ("contract-1", "meta-llama/Llama-3.1-8B-Instruct"),
+    ("contract-2", "mistralai/Mistral-7B-Instruct-v0.3"),
+    ("qwen-1", "Qwen/Qwen2.5-7B-Instruct"),
+    ("invoice-1", "Qwen/Qwen2.5-VL-7B-Instruct"),
+    ("invoice-2", "google/paligemma2-3b-mix-448"),
+    ("triage-1", "microsoft/Phi-3.5-mini-instruct"),
+    ("mod-1", "google/gemma-2-2b-it"),
+    ("mod-2", "HuggingFaceTB/SmolLM2-1.7B-Instruct"),
+    ("clause-1", "ibm-granite/granite-3.1-8b-instruct"),
+];
+
+/// The real id behind `alias`.
+pub(crate) fn real_id_of(alias: &str) -> Option<&'static str> {
+    REAL_IDS.iter().find(|(a, _)| *a == alias).map(|(_, r)| *r)
 }
 
 /// A vendor model on the frontier roster.

@@ -42,12 +42,24 @@
 //!   `DELETE /__mock/requests` clears it (no auth).
 //! - Faults are opt-in per request with an `X-Mock-Fault` header; see
 //!   [`MockServer`] for the grammar.
+//! - Statuses the platform sends on its own are modelled too: 402 once the
+//!   configured org balance is spent ([`MockConfig::balance_micro_usd`]), 429
+//!   with `Retry-After` past a request budget ([`MockConfig::rate_limit`]),
+//!   403 for a read-only key (`pareta_sk_ro_...`) on any route that changes
+//!   state or is metered.
+//! - Endpoint status is `starting`, `live` or `stopped`. A deploy is
+//!   `starting` while its stream runs; `start` answers `starting` and the
+//!   endpoint reports `live` after [`MockConfig::start_polls`] reads.
+//! - [`MockConfig::quirks`] (or [`MockServer::set_quirks`]) answers with
+//!   nulls, integral floats and empty envelopes, to test lenient readers.
 
 mod catalog;
 mod faults;
 mod http;
 mod idempotency;
+mod limits;
 mod log;
+mod quirks;
 mod routes;
 mod server;
 mod sse;
@@ -73,6 +85,23 @@ pub struct MockConfig {
     /// Port of the signed-URL storage listener on 127.0.0.1; 0 picks an
     /// ephemeral port.
     pub storage_port: u16,
+    /// The org balance in micro-USD that chat completions and eval runs
+    /// debit; a call it cannot cover answers 402. `None` (the default) is an
+    /// unlimited balance. Change it at run time with [`MockServer::set_balance`].
+    pub balance_micro_usd: Option<u64>,
+    /// A request budget for the `/v1` routes; past it the mock answers 429
+    /// with `Retry-After`. `None` (the default) never limits. Change it at run
+    /// time with [`MockServer::set_rate_limit`].
+    pub rate_limit: Option<RateLimit>,
+    /// Answer with the quirks real servers produce: `null` where a list or
+    /// object belongs, integral floats in integer fields, empty envelopes.
+    /// See [`MockServer::set_quirks`] for the list.
+    pub quirks: bool,
+    /// How many reads (`GET` of the endpoint or of the list) a started
+    /// endpoint stays `"starting"` before it reports `"live"` (default 1).
+    pub start_polls: u32,
+    /// Which shape endpoint records take on the wire.
+    pub endpoint_form: EndpointForm,
 }
 
 impl Default for MockConfig {
@@ -82,8 +111,44 @@ impl Default for MockConfig {
             chunk_delay: Duration::ZERO,
             port: 0,
             storage_port: 0,
+            balance_micro_usd: None,
+            rate_limit: None,
+            quirks: false,
+            start_polls: 1,
+            endpoint_form: EndpointForm::default(),
         }
     }
+}
+
+/// A fixed-window request budget: at most `requests` `/v1` requests per
+/// `per`. Past it, 429 with `Retry-After` (whole seconds, rounded up) and
+/// `retry-after-ms` until the window rolls over.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RateLimit {
+    /// Requests allowed per window.
+    pub requests: u32,
+    /// Window length.
+    pub per: Duration,
+}
+
+impl RateLimit {
+    /// `requests` per `per`.
+    pub fn new(requests: u32, per: Duration) -> RateLimit {
+        RateLimit { requests, per }
+    }
+}
+
+/// The two shapes the platform uses for an endpoint record.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum EndpointForm {
+    /// `name` and `taskName`, no `id` (clients fall back to `name`).
+    Legacy,
+    /// `id`, `name` and `task`, no `taskName`.
+    Modern,
+    /// The seeded endpoint in the legacy form, deployed ones in the modern
+    /// form (the default), so a client meets both.
+    #[default]
+    Mixed,
 }
 
 /// One request as the mock received it, in the request log.
@@ -233,6 +298,59 @@ impl MockServer {
     /// Removes every armed fault.
     pub fn disarm_faults(&self) {
         self.state.armed_faults.lock().unwrap_or_else(|e| e.into_inner()).clear();
+    }
+
+    /// Sets the org balance in micro-USD (`None`: unlimited). Chat
+    /// completions and eval runs debit it; a call it cannot cover answers 402
+    /// before any work is billed.
+    ///
+    /// ```
+    /// let mock = pareta_mock::MockServer::start();
+    /// mock.set_balance(Some(1_000));
+    /// assert_eq!(mock.balance(), Some(1_000));
+    /// ```
+    pub fn set_balance(&self, micro_usd: Option<u64>) {
+        *state::lock(&self.state.balance) = micro_usd;
+    }
+
+    /// What is left of the org balance (`None`: unlimited).
+    pub fn balance(&self) -> Option<u64> {
+        *state::lock(&self.state.balance)
+    }
+
+    /// Sets (or with `None` removes) the `/v1` request budget; the window
+    /// starts afresh.
+    pub fn set_rate_limit(&self, limit: Option<RateLimit>) {
+        self.state.limiter.set(limit);
+    }
+
+    /// Turns quirks mode on or off. In quirks mode the mock answers as some
+    /// real servers and proxies do, with the same data in shapes a strict
+    /// reader rejects:
+    ///
+    /// - empty or missing envelopes: `GET /v1/tasks` answers `{}`,
+    ///   `GET /v1/eval-sets` `{"eval_sets": null}`;
+    /// - `null` where a list or object belongs: `"examples"`, `"blobs"`,
+    ///   `"candidates"`, `"results"`, `"frontier"` (leaderboard),
+    ///   `"usage"` (chat), `"params"` (metrics), and every empty list;
+    /// - integral floats in integer fields: `"total_cost_micro_usd": 420715.0`,
+    ///   `"context_k": 128.0`, `"created": 1767225601.0`, and every other
+    ///   integer of a JSON reply (ids and strings untouched).
+    ///
+    /// Streams and error bodies are left as they are.
+    ///
+    /// ```
+    /// let mock = pareta_mock::MockServer::start();
+    /// mock.set_quirks(true);
+    /// assert!(mock.quirks());
+    /// ```
+    pub fn set_quirks(&self, on: bool) {
+        self.state.quirks.store(on, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    /// True in quirks mode.
+    pub fn quirks(&self) -> bool {
+        self.state.quirks.load(std::sync::atomic::Ordering::Relaxed)
     }
 }
 

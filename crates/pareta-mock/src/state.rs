@@ -3,15 +3,17 @@
 //! counters.
 
 use std::collections::{BTreeMap, HashMap};
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Mutex, MutexGuard};
 
 use serde_json::{Map, Value, json};
 
-use crate::MockConfig;
 use crate::catalog::Catalog;
+use crate::http::ApiError;
 use crate::idempotency::IdempotencyStore;
+use crate::limits::Limiter;
 use crate::log::RequestLog;
+use crate::{EndpointForm, MockConfig};
 
 /// Timestamps are deterministic: this epoch (2026-01-01T00:00:00Z) plus one
 /// second per object created.
@@ -29,6 +31,12 @@ pub(crate) struct AppState {
     pub fault_counts: Mutex<HashMap<(String, String, String), u32>>,
     /// Faults armed from the library (method, path, spec), for clients that cannot set headers.
     pub armed_faults: Mutex<Vec<(String, String, String)>>,
+    /// What is left of the org balance (`None`: unlimited).
+    pub balance: Mutex<Option<u64>>,
+    /// The `/v1` request budget.
+    pub limiter: Limiter,
+    /// Quirks mode.
+    pub quirks: AtomicBool,
     request_counter: AtomicU64,
 }
 
@@ -42,12 +50,17 @@ impl AppState {
             task: "contract-key-fields".to_owned(),
             model: "contract-1".to_owned(),
             status: EndpointStatus::Live,
+            warming: None,
+            modern: config.endpoint_form == EndpointForm::Modern,
             created,
             extra: Map::new(),
             requests: 0,
             billed_micro_usd: 0,
         });
         AppState {
+            balance: Mutex::new(config.balance_micro_usd),
+            limiter: Limiter::new(config.rate_limit),
+            quirks: AtomicBool::new(config.quirks),
             config,
             base_url,
             storage_url,
@@ -64,6 +77,31 @@ impl AppState {
     /// Locks the database.
     pub fn db(&self) -> MutexGuard<'_, Db> {
         lock(&self.db)
+    }
+
+    /// Debits `micro_usd` from the org balance, or answers 402 when the
+    /// balance cannot cover it (nothing is debited then).
+    pub fn charge(&self, micro_usd: u64, what: &str) -> Result<(), ApiError> {
+        let mut balance = lock(&self.balance);
+        match *balance {
+            None => Ok(()),
+            Some(left) if left >= micro_usd => {
+                *balance = Some(left - micro_usd);
+                Ok(())
+            }
+            Some(left) => Err(ApiError::new(
+                axum::http::StatusCode::PAYMENT_REQUIRED,
+                format!(
+                    "Insufficient credits: {what} costs {micro_usd} micro-USD and the org balance is {left} \
+                     micro-USD. Top up in the dashboard."
+                ),
+            )),
+        }
+    }
+
+    /// True when deployed endpoints use the modern record form.
+    pub fn deployed_form_is_modern(&self) -> bool {
+        self.config.endpoint_form != EndpointForm::Legacy
     }
 
     /// A fresh `x-request-id` value.
@@ -147,7 +185,7 @@ impl Db {
 /// Lifecycle of an endpoint.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum EndpointStatus {
-    Provisioning,
+    Starting,
     Live,
     Stopped,
 }
@@ -156,7 +194,7 @@ impl EndpointStatus {
     /// The wire string.
     pub fn as_str(self) -> &'static str {
         match self {
-            EndpointStatus::Provisioning => "provisioning",
+            EndpointStatus::Starting => "starting",
             EndpointStatus::Live => "live",
             EndpointStatus::Stopped => "stopped",
         }
@@ -170,6 +208,12 @@ pub(crate) struct Endpoint {
     pub task: String,
     pub model: String,
     pub status: EndpointStatus,
+    /// After `start`: how many more reads report `starting` before `live`.
+    /// `None` while a deploy stream runs (live when it completes).
+    pub warming: Option<u32>,
+    /// Served in the modern form (`id`, `name`, `task`) rather than the
+    /// legacy one (`name`, `taskName`).
+    pub modern: bool,
     pub created: i64,
     /// Extra deploy body fields, passed through into the record.
     pub extra: Map<String, Value>,
@@ -178,13 +222,26 @@ pub(crate) struct Endpoint {
 }
 
 impl Endpoint {
-    /// The wire record. Deliberately has no `id` key: clients fall back to
-    /// `name`.
+    /// One read of the endpoint: a started endpoint warms up by one step.
+    pub fn observe(&mut self) {
+        if self.status == EndpointStatus::Starting {
+            match self.warming {
+                Some(0) => {
+                    self.status = EndpointStatus::Live;
+                    self.warming = None;
+                }
+                Some(n) => self.warming = Some(n - 1),
+                None => {}
+            }
+        }
+    }
+
+    /// The wire record, in the legacy form (`name` and `taskName`, no `id`:
+    /// clients fall back to `name`) or the modern one (`id`, `name`, `task`).
     pub fn record(&self, base_url: &str) -> Value {
         let mut rec = self.extra.clone();
-        let core = json!({
+        let mut core = json!({
             "name": self.name,
-            "taskName": self.task,
             "model": self.model,
             "status": self.status.as_str(),
             "url": format!(
@@ -193,6 +250,12 @@ impl Endpoint {
             ),
             "created": self.created,
         });
+        if self.modern {
+            core["id"] = json!(self.name);
+            core["task"] = json!(self.task);
+        } else {
+            core["taskName"] = json!(self.task);
+        }
         if let Value::Object(core) = core {
             rec.extend(core);
         }

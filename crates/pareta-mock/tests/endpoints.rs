@@ -38,10 +38,12 @@ fn deploy_streams_progress_then_goes_live() {
     assert!(stages.contains(&"pulling weights".to_owned()));
     assert_eq!(last.event.as_deref(), Some("complete"));
     let ep = serde_json::from_str::<Value>(&last.data).unwrap()["endpoint"].clone();
-    assert!(ep.get("id").is_none(), "record has no id on purpose");
+    // Deployed endpoints come in the modern form (`id`, `name`, `task`).
     let name = ep["name"].as_str().unwrap().to_owned();
     assert!(name.starts_with("ep_"));
-    assert_eq!(ep["taskName"], "contract-key-fields");
+    assert_eq!(ep["id"], name.as_str());
+    assert_eq!(ep["task"], "contract-key-fields");
+    assert!(ep.get("taskName").is_none());
     assert_eq!(ep["model"], "contract-1");
     assert_eq!(ep["status"], "live");
     assert_eq!(ep["url"], format!("{}/v1/endpoints/{name}/infer", server.base_url()));
@@ -56,7 +58,7 @@ fn deploy_streams_progress_then_goes_live() {
 }
 
 #[test]
-fn deploy_is_provisioning_while_streaming() {
+fn deploy_is_starting_while_streaming() {
     let server =
         MockServer::start_with(MockConfig { deploy_step_delay: Duration::from_millis(150), ..MockConfig::default() });
     let body = serde_json::to_vec(&json!({"task": "ticket-triage", "name": "my-triage"})).unwrap();
@@ -72,7 +74,7 @@ fn deploy_is_provisioning_while_streaming() {
     reader.read_line(&mut line).unwrap();
     assert_eq!(line, "event: progress\n");
     let ep = get(&server, "/v1/endpoints/my-triage").json();
-    assert_eq!(ep["status"], "provisioning");
+    assert_eq!(ep["status"], "starting");
     assert_eq!(ep["model"], "triage-1");
     let chat = post_json(
         &server,
@@ -89,8 +91,9 @@ fn deploy_is_provisioning_while_streaming() {
 #[test]
 fn deploy_validation() {
     let server = MockServer::start();
+    // The spec's deploy table: an unknown task is a BadRequestError (400).
     let resp = deploy(&server, &json!({"task": "nope"}));
-    assert_eq!(resp.status, 404);
+    assert_eq!(resp.status, 400);
     assert!(resp.header("content-type").unwrap().starts_with("application/json"));
     assert!(resp.detail().contains("nope"));
     let resp = deploy(&server, &json!({"task": "contract-key-fields", "model": "triage-1"}));
@@ -126,9 +129,22 @@ fn start_stop_delete() {
     assert_eq!(chat.status, 503);
     assert_eq!(chat.detail(), "endpoint ep_contract_kie is stopped");
 
+    // Start, then poll `retrieve(id).is_live` before sending traffic: a call
+    // while it is starting is a cold-start 503.
     let start = post_json(&server, "/v1/endpoints/ep_contract_kie/start", &json!({}));
-    assert_eq!(start.json()["status"], "live");
+    assert_eq!(start.json()["status"], "starting");
+    assert_eq!(start.json()["previous_status"], "stopped");
+    let chat = post_json(
+        &server,
+        "/v1/chat/completions",
+        &json!({"model": "ep_contract_kie", "messages": [{"role": "user", "content": "hi"}]}),
+    );
+    assert_eq!(chat.status, 503);
+    assert!(chat.detail().contains("starting"), "{}", chat.detail());
+    assert_eq!(get(&server, "/v1/endpoints/ep_contract_kie").json()["status"], "starting");
     assert_eq!(get(&server, "/v1/endpoints/ep_contract_kie").json()["status"], "live");
+    // Starting a live endpoint leaves it live.
+    assert_eq!(post_json(&server, "/v1/endpoints/ep_contract_kie/start", &json!({})).json()["status"], "live");
 
     let del = delete(&server, "/v1/endpoints/ep_contract_kie");
     assert_eq!(del.status, 204);

@@ -217,7 +217,7 @@ fn idempotent_chat_replay() {
     // Billed once.
     let cost = get(&server, "/v1/endpoints/ep_contract_kie/cost").json();
     assert_eq!(cost["requests"], 1);
-    assert_eq!(cost["spend_micro_usd"], 420);
+    assert_eq!(cost["total_micro_usd"], 420);
     // Another key is a new completion.
     let other = post_json_with(
         &server,

@@ -1,34 +1,40 @@
 //! `pareta evals`: the frontier roster, eval sets, eval runs.
 
-use crate::cli::{EvalsCmd, RunArgs, SetsCmd};
-use crate::output::{Align, Progress, Table, dollars_rate, id_or_dash, opt, print_json_array, score};
+use crate::cli::{EvalsCmd, RunArgs, SetsCmd, WaitArgs};
+use crate::output::{Align, Table, dollars_rate, integer, items, number, score, text, timestamp, yes_no};
+use crate::progress::{Bytes, Status};
 use crate::{CliError, CliResult, Ctx};
-use pareta_types::{Document, EvalRun, EvalRunCreate, EvalSet, EvalSetCreate, Frontier, UploadDocument};
+use pareta_types::{Document, EvalRun, EvalRunCreate, EvalSetCreate, Frontier, UploadDocument};
 use serde_json::Value;
+use std::io::Read;
 use std::path::Path;
-use std::time::{Duration, Instant};
-
-/// How long `--wait` waits when no `--timeout` is given.
-const DEFAULT_WAIT: Duration = Duration::from_secs(900);
+use std::sync::Arc;
+use std::time::Duration;
 
 /// Runs an `evals` subcommand.
 pub fn run(ctx: &Ctx, cmd: EvalsCmd) -> CliResult {
     match cmd {
         EvalsCmd::Frontier { task } => {
-            let roster = ctx.pa.evals().frontier_models(task.as_deref())?;
-            if ctx.json {
-                print_json_array(roster.iter().map(|m| m.raw_json()));
+            ctx.pa.evals().frontier_models(task.as_deref())?;
+            if ctx.print_json() {
                 return Ok(());
             }
-            let mut cols = vec![("id", Align::Left), ("vendor", Align::Left), ("vision", Align::Left)];
+            let reply = ctx.last_json();
+            let mut cols =
+                vec![("id", Align::Left), ("vendor", Align::Left), ("vision", Align::Left), ("context", Align::Right)];
             if task.is_some() {
                 cols.push(("benchmarked", Align::Left));
             }
             let mut t = Table::new(&cols);
-            for m in &roster {
-                let mut row = vec![id_or_dash(&m.id), opt(m.vendor.as_deref()), yes_no(m.vision)];
+            for m in items(&reply, "frontier_models") {
+                let mut row = vec![
+                    text(m, "id"),
+                    text(m, "vendor"),
+                    yes_no(m, "vision"),
+                    integer(m, "context_k").map(|k| format!("{k}k")).unwrap_or_else(|| "-".into()),
+                ];
                 if task.is_some() {
-                    row.push(yes_no(m.benchmarked));
+                    row.push(yes_no(m, "benchmarked"));
                 }
                 t.row(row);
             }
@@ -37,15 +43,11 @@ pub fn run(ctx: &Ctx, cmd: EvalsCmd) -> CliResult {
         }
         EvalsCmd::Sets(cmd) => sets(ctx, cmd),
         EvalsCmd::Run(args) => run_eval(ctx, args),
-        EvalsCmd::Show { id, wait, poll } => {
+        EvalsCmd::Show { id, wait } => {
             let run = ctx.pa.evals().runs().retrieve(&id)?;
-            finish_run(ctx, run, wait, poll)
+            finish_run(ctx, run, &id, &wait)
         }
     }
-}
-
-fn yes_no(b: bool) -> String {
-    if b { "yes" } else { "no" }.to_owned()
 }
 
 fn sets(ctx: &Ctx, cmd: SetsCmd) -> CliResult {
@@ -57,46 +59,46 @@ fn sets(ctx: &Ctx, cmd: SetsCmd) -> CliResult {
             if let Some(n) = name {
                 req = req.name(n);
             }
-            let set = sets.create(&req)?;
-            if ctx.json {
-                println!("{}", set.raw_json());
-            } else {
-                print_sets(std::slice::from_ref(&set));
+            sets.create(&req)?;
+            if !ctx.print_json() {
+                print_sets(std::slice::from_ref(ctx.last_json().get("eval_set").unwrap_or(&Value::Null)));
             }
         }
         SetsCmd::List => {
-            let list = sets.list()?;
-            if ctx.json {
-                print_json_array(list.iter().map(EvalSet::raw_json));
-            } else {
-                print_sets(&list);
+            sets.list()?;
+            if !ctx.print_json() {
+                print_sets(items(&ctx.last_json(), "eval_sets"));
             }
         }
         SetsCmd::Show { id } => {
-            let set = sets.retrieve(&id)?;
-            if ctx.json {
-                println!("{}", set.raw_json());
-            } else {
-                print_sets(std::slice::from_ref(&set));
+            sets.retrieve(&id)?;
+            if !ctx.print_json() {
+                print_sets(std::slice::from_ref(ctx.last_json().get("eval_set").unwrap_or(&Value::Null)));
             }
         }
         SetsCmd::Delete { id } => {
             sets.delete(&id)?;
-            if ctx.json {
-                println!("{}", serde_json::json!({"id": id, "deleted": true}));
-            } else {
+            if !ctx.print_json() {
                 println!("deleted {id}");
             }
         }
         SetsCmd::Upload { set, idx, field, file, mime } => {
-            let mut req = UploadDocument::new(set, idx, field, Document::path(file));
+            if !file.is_file() {
+                return Err(CliError::Usage(format!("{}: no such file", file.display())));
+            }
+            let mut req = UploadDocument::new(set, idx, field, Document::path(&file));
             if let Some(m) = mime {
                 req = req.mime(m);
             }
-            let value = sets.upload_document(&req)?;
-            if ctx.json {
-                println!("{value}");
-            } else {
+            // Only the signed-URL PUT (files of 5 MiB or more) reports bytes.
+            let bar = Bytes::new(&format!("uploading {}", req.document.file_name()));
+            let observer = bar.clone();
+            ctx.wire.on_upload(Some(Arc::new(move |sent, total| observer.update(sent, total))));
+            let result = sets.upload_document(&req);
+            ctx.wire.on_upload(None);
+            bar.finish();
+            result?;
+            if !ctx.print_json() {
                 println!("uploaded {} to row {} field {}", req.document.file_name(), req.idx, req.field_name);
             }
         }
@@ -104,21 +106,23 @@ fn sets(ctx: &Ctx, cmd: SetsCmd) -> CliResult {
     Ok(())
 }
 
-fn print_sets(list: &[EvalSet]) {
+fn print_sets(list: &[Value]) {
     let mut t = Table::new(&[
         ("id", Align::Left),
         ("task", Align::Left),
         ("name", Align::Left),
         ("items", Align::Right),
         ("scoring", Align::Left),
+        ("created", Align::Left),
     ]);
-    for s in list {
+    for s in list.iter().filter(|s| s.is_object()) {
         t.row(vec![
-            id_or_dash(&s.id),
-            opt(s.task_id.as_deref()),
-            opt(s.name.as_deref()),
-            s.item_count.map(|n| n.to_string()).unwrap_or_else(|| "-".into()),
-            opt(s.scoring_strategy.as_deref()),
+            text(s, "id"),
+            text(s, "task_id"),
+            text(s, "name"),
+            text(s, "item_count"),
+            text(s, "scoring_strategy"),
+            timestamp(s, "created"),
         ]);
     }
     t.print();
@@ -142,8 +146,15 @@ pub fn parse_frontier(s: &str) -> CliResult<Frontier> {
     }
 }
 
-/// Reads a JSONL file: one JSON object per non-blank line.
+/// Reads a JSONL file (`-`: stdin): one JSON object per non-blank line.
 pub fn read_jsonl(path: &Path) -> CliResult<Vec<Value>> {
+    if path == Path::new("-") {
+        let mut text = String::new();
+        std::io::stdin()
+            .read_to_string(&mut text)
+            .map_err(|e| CliError::Usage(format!("could not read stdin: {e}")))?;
+        return parse_jsonl(&text, "<stdin>");
+    }
     let text = std::fs::read_to_string(path)
         .map_err(|e| CliError::Usage(format!("could not read {}: {e}", path.display())))?;
     parse_jsonl(&text, &path.display().to_string())
@@ -187,6 +198,12 @@ fn kind(v: &Value) -> &'static str {
 
 fn run_eval(ctx: &Ctx, a: RunArgs) -> CliResult {
     let frontier = parse_frontier(&a.frontier)?;
+    if a.models.is_empty() && frontier == Frontier::None {
+        return Err(CliError::Usage(
+            "nothing to evaluate: give --models, --frontier (all, benchmarked or ids), or both".into(),
+        ));
+    }
+    check_wait(&a.wait)?;
     let mut req = match (&a.set, &a.file) {
         (Some(set), _) => {
             let mut r = EvalRunCreate::on_set(set, &a.models);
@@ -207,68 +224,73 @@ fn run_eval(ctx: &Ctx, a: RunArgs) -> CliResult {
         req = req.name(n);
     }
     let run = ctx.pa.evals().runs().create(&req)?;
-    finish_run(ctx, run, a.wait, a.poll)
+    let id = ctx.last_json().get("run_id").and_then(Value::as_str).map(str::to_owned).unwrap_or_default();
+    finish_run(ctx, run, &id, &a.wait)
 }
 
-/// Prints a run; with `wait`, polls it to a terminal status first.
-fn finish_run(ctx: &Ctx, mut run: EvalRun, wait: bool, poll_secs: f64) -> CliResult {
-    if !(poll_secs.is_finite() && poll_secs >= 0.0) {
-        return Err(CliError::Usage(format!("--poll {poll_secs} is not a number of seconds")));
-    }
+fn check_wait(w: &WaitArgs) -> CliResult<(Duration, Duration)> {
+    let poll = Duration::try_from_secs_f64(w.poll)
+        .map_err(|_| CliError::Usage(format!("--poll {} is not a number of seconds", w.poll)))?;
+    let deadline = Duration::try_from_secs_f64(w.wait_timeout)
+        .map_err(|_| CliError::Usage(format!("--wait-timeout {} is not a number of seconds", w.wait_timeout)))?;
+    Ok((poll, deadline))
+}
+
+/// Prints a run; with `--wait`, polls it to a terminal status first, showing
+/// the status and the elapsed time.
+fn finish_run(ctx: &Ctx, mut run: EvalRun, id: &str, w: &WaitArgs) -> CliResult {
+    let (poll, deadline) = check_wait(w)?;
     let runs = ctx.pa.evals().runs();
-    let id = run.id.clone();
-    if !wait && !run.is_terminal() {
-        if ctx.json {
-            println!("{}", run.raw_json());
-        } else {
-            println!("run {id} is {}", opt(run.status.as_deref()));
+    if !w.wait && !run.is_terminal() {
+        if !ctx.print_json() {
+            let status = run_status(&ctx.last_json());
+            println!("run {id} is {status}");
             println!("follow it with: pareta evals show {id} --wait");
         }
         return Ok(());
     }
-    // Poll here (rather than with `WaitOptions`) to show each status as it changes.
-    let deadline = ctx.timeout.unwrap_or(DEFAULT_WAIT);
-    let poll = Duration::from_secs_f64(poll_secs);
-    let started = Instant::now();
-    let mut progress = Progress::new();
-    let mut last = String::new();
+    // Polled here, rather than with `runs().wait(..)`, to show each status as it changes.
+    let mut status = Status::new();
     while !run.is_terminal() {
-        if started.elapsed() >= deadline {
-            progress.finish();
-            return Err(CliError::Sdk(pareta_blocking::Error::WaitTimeout {
-                run_id: id,
-                last_status: run.status.as_deref().map(str::to_owned),
-                waited: started.elapsed(),
-            }));
+        status.update(&format!("run {id}: {}", run_status(&ctx.last_json())));
+        if status.elapsed() >= deadline {
+            status.finish();
+            return Err(CliError::Failed(format!(
+                "run {id} is still {} after waiting {} (--wait-timeout); it goes on server-side: \
+                 pareta evals show {id} --wait",
+                run_status(&ctx.last_json()),
+                crate::output::elapsed(status.elapsed())
+            )));
         }
-        std::thread::sleep(poll);
-        run = runs.retrieve(&id)?;
-        let status = opt(run.status.as_deref());
-        let line = format!("run {id}: {status} ({:.1}s)", started.elapsed().as_secs_f64());
-        if progress.is_enabled() {
-            progress.draw(&line);
-        } else if status != last {
-            eprintln!("{line}");
-        }
-        last = status;
+        std::thread::sleep(poll.min(deadline.saturating_sub(status.elapsed())));
+        run = runs.retrieve(id)?;
     }
-    progress.finish();
-    if ctx.json {
-        println!("{}", run.raw_json());
-    } else {
-        print_run(&run);
+    status.finish();
+    if ctx.print_json() {
+        return fail_if_failed(&ctx.last_json(), id);
     }
-    if run.status.as_deref() == Some("failed") {
-        return Err(CliError::Failed(format!(
-            "eval run {id} failed: {}",
-            run.error_detail.as_deref().unwrap_or("no detail")
-        )));
+    let reply = ctx.last_json();
+    print_run(&reply);
+    fail_if_failed(&reply, id)
+}
+
+fn run_status(reply: &Value) -> String {
+    let run = reply.get("run").unwrap_or(reply);
+    text(run, "status")
+}
+
+fn fail_if_failed(reply: &Value, id: &str) -> CliResult {
+    let run = reply.get("run").unwrap_or(reply);
+    if run.get("status").and_then(Value::as_str) == Some("failed") {
+        let detail = run.get("error_detail").and_then(Value::as_str).unwrap_or("no detail");
+        return Err(CliError::Failed(format!("eval run {id} failed: {detail}")));
     }
     Ok(())
 }
 
-fn print_run(run: &EvalRun) {
-    println!("run {} is {}", id_or_dash(&run.id), opt(run.status.as_deref()));
+fn print_run(reply: &Value) {
+    let r = reply.get("run").unwrap_or(&Value::Null);
+    println!("run {} is {}", text(r, "id"), text(r, "status"));
     let mut t = Table::new(&[
         ("model", Align::Left),
         ("kind", Align::Left),
@@ -278,23 +300,25 @@ fn print_run(run: &EvalRun) {
         ("ok", Align::Right),
         ("errors", Align::Right),
     ]);
-    for r in &run.results {
-        let ci = match (r.quality_ci_low, r.quality_ci_high) {
+    for res in items(reply, "results") {
+        let ci = match (number(res, "quality_ci_low"), number(res, "quality_ci_high")) {
             (Some(lo), Some(hi)) => format!("[{lo:.3}, {hi:.3}]"),
             _ => "-".into(),
         };
         t.row(vec![
-            id_or_dash(&r.model_id),
-            opt(r.kind.as_deref()),
-            score(r.quality_mean),
+            text(res, "model_id"),
+            text(res, "kind"),
+            score(number(res, "quality_mean")),
             ci,
-            dollars_rate(r.mean_cost_micro_usd),
-            r.n_succeeded.map(|n| n.to_string()).unwrap_or_else(|| "-".into()),
-            r.error_count.map(|n| n.to_string()).unwrap_or_else(|| "-".into()),
+            dollars_rate(integer(res, "mean_cost_micro_usd")),
+            text(res, "n_succeeded"),
+            text(res, "error_count"),
         ]);
     }
     t.print();
-    println!("billed: ${} ({} µUSD, floored to whole cents)", run.cost(), run.cost_micro_usd);
+    // The money convention: absent reads 0; dollars floored to whole cents.
+    let micro = integer(r, "total_cost_micro_usd").unwrap_or(0);
+    println!("billed: ${} ({micro} µUSD, floored to whole cents)", pareta_types::money::floor_to_cents(micro));
 }
 
 #[cfg(test)]

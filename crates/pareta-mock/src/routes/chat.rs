@@ -102,14 +102,15 @@ async fn complete(
                 format!("endpoint {model} is stopped"),
             ));
         }
-        EndpointStatus::Provisioning => {
+        EndpointStatus::Starting => {
             return Err(ApiError::new(
                 axum::http::StatusCode::SERVICE_UNAVAILABLE,
-                format!("endpoint {model} is not ready (provisioning)"),
+                format!("endpoint {model} is not ready (starting)"),
             ));
         }
     }
     let (billed, frontier) = unit_costs(&st, &ep);
+    st.charge(billed, &format!("a completion on {model}"))?;
     let (reply, cut) = reply_for(&messages, max_tokens);
     let prompt_tokens = messages.iter().map(|m| word_count(&content_text(m))).sum::<u64>() + 1;
     let completion_tokens = word_count(&reply);

@@ -37,13 +37,18 @@ pub(crate) fn unit_costs(st: &AppState, ep: &Endpoint) -> (u64, u64) {
     (pick("cost_per_request_micro_usd", open), pick("frontier_cost_per_request_micro_usd", frontier))
 }
 
-/// Resolves the deploy `model` for `task` to a leaderboard alias.
+/// Resolves the deploy `model` for `task` to a leaderboard alias: the
+/// keyword `recommended`, an alias, or the real id behind an alias (masked
+/// back to the alias in every reply).
 fn resolve_alias(st: &AppState, task: &Task, model: &str) -> Result<String, ApiError> {
     if model == "recommended" {
         return Ok(task.recommended.to_owned());
     }
     if task.open_model(model).is_some() {
         return Ok(model.to_owned());
+    }
+    if let Some(alias) = task.alias_of_real_id(model) {
+        return Ok(alias.to_owned());
     }
     if st.catalog.frontier_model(model).is_some() {
         return Err(ApiError::invalid(format!(
@@ -67,7 +72,10 @@ pub(crate) async fn deploy(
 ) -> ApiResult {
     let obj = json_object(&body)?;
     let task_id = req_str(&obj, "task")?;
-    let task = st.catalog.task(task_id).ok_or_else(|| ApiError::not_found(format!("task '{task_id}' not found")))?;
+    // The spec's deploy table: an unknown task is a 400 (BadRequestError), not a 404.
+    let task = st.catalog.task(task_id).ok_or_else(|| {
+        ApiError::new(axum::http::StatusCode::BAD_REQUEST, format!("Unknown task '{task_id}': see GET /v1/tasks"))
+    })?;
     let model = opt_str(&obj, "model")?.unwrap_or("recommended");
     let alias = resolve_alias(&st, task, model)?;
     let wanted = opt_str(&obj, "name")?.map(str::trim);
@@ -102,7 +110,9 @@ pub(crate) async fn deploy(
             name: name.clone(),
             task: task.id.to_owned(),
             model: alias,
-            status: EndpointStatus::Provisioning,
+            status: EndpointStatus::Starting,
+            warming: None,
+            modern: st.deployed_form_is_modern(),
             created,
             extra,
             requests: 0,
@@ -144,20 +154,42 @@ pub(crate) async fn deploy(
 
 /// `GET /v1/endpoints`: a bare array.
 pub(crate) async fn list(State(st): State<Arc<AppState>>) -> ApiResult {
-    let db = st.db();
-    let all: Vec<Value> = db.endpoints.iter().map(|e| e.record(&st.base_url)).collect();
+    let mut db = st.db();
+    let all: Vec<Value> = db
+        .endpoints
+        .iter_mut()
+        .map(|e| {
+            e.observe();
+            e.record(&st.base_url)
+        })
+        .collect();
     ok_json(Value::Array(all))
 }
 
 /// `GET /v1/endpoints/{id}`.
 pub(crate) async fn retrieve(State(st): State<Arc<AppState>>, Path(id): Path<String>) -> ApiResult {
-    ok_json(find(&st, &id)?.record(&st.base_url))
+    let mut db = st.db();
+    let ep = db.endpoint_mut(&id).ok_or_else(|| not_found(&id))?;
+    ep.observe();
+    ok_json(ep.record(&st.base_url))
 }
 
 fn set_status(st: &AppState, id: &str, status: EndpointStatus) -> ApiResult {
     let mut db = st.db();
     let ep = db.endpoint_mut(id).ok_or_else(|| not_found(id))?;
     let previous = ep.status.as_str();
+    // Starting a live endpoint is a no-op; starting a stopped one warms it up
+    // over `start_polls` reads (calls meanwhile answer 503).
+    let status = match (ep.status, status) {
+        (EndpointStatus::Live, EndpointStatus::Starting) => EndpointStatus::Live,
+        _ => status,
+    };
+    if status == EndpointStatus::Starting && ep.warming.is_none() {
+        ep.warming = Some(st.config.start_polls);
+    }
+    if status == EndpointStatus::Stopped {
+        ep.warming = None;
+    }
     ep.status = status;
     ok_json(json!({
         "id": ep.name,
@@ -169,7 +201,7 @@ fn set_status(st: &AppState, id: &str, status: EndpointStatus) -> ApiResult {
 
 /// `POST /v1/endpoints/{id}/start`.
 pub(crate) async fn start(State(st): State<Arc<AppState>>, Path(id): Path<String>) -> ApiResult {
-    set_status(&st, &id, EndpointStatus::Live)
+    set_status(&st, &id, EndpointStatus::Starting)
 }
 
 /// `POST /v1/endpoints/{id}/stop`.
@@ -220,8 +252,9 @@ fn metric(st: &AppState, id: &str, metric: &str, params: &[(String, String)]) ->
         "cost" => {
             let (_, frontier) = unit_costs(st, &ep);
             let would = frontier * ep.requests;
-            json!({ "requests": ep.requests, "spend_micro_usd": ep.billed_micro_usd,
-                    "frontier_would_have_cost_micro_usd": would,
+            // The keys of the spec's cost example (002, "Cost and the vs-frontier savings framing").
+            json!({ "requests": ep.requests, "total_micro_usd": ep.billed_micro_usd,
+                    "frontier_baseline_micro_usd": would,
                     "savings_micro_usd": would.saturating_sub(ep.billed_micro_usd) })
         }
         "quality" => {
@@ -233,7 +266,7 @@ fn metric(st: &AppState, id: &str, metric: &str, params: &[(String, String)]) ->
                             "score": round(q + wobble, 4), "n": 40 + (seed >> i) % 20 })
                 })
                 .collect();
-            json!({ "mean_quality": q, "judge_windows": windows })
+            json!({ "quality_mean": q, "judge_windows": windows })
         }
         _ => json!({ "requests": ep.requests, "active_days": u64::from(ep.requests > 0),
                      "model": ep.model, "task": ep.task }),

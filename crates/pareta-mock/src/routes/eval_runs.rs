@@ -107,6 +107,8 @@ pub(crate) async fn create(State(st): State<Arc<AppState>>, body: Bytes) -> ApiR
         results.push(row);
         total += cost;
     }
+    // Metered: the whole run is debited up front, or 402 before any work.
+    st.charge(total, &format!("an eval run of {} candidates on {n} items", candidates.len()))?;
     let run_id = {
         let mut db = st.db();
         let run = Run {
@@ -123,7 +125,10 @@ pub(crate) async fn create(State(st): State<Arc<AppState>>, body: Bytes) -> ApiR
         db.runs.push(run);
         id
     };
-    ok_json(json!({ "run_id": run_id, "status": "queued" }))
+    // The receipt, as on chat completions (an idempotent replay bills 0).
+    let mut resp = ok_json(json!({ "run_id": run_id, "status": "queued" }))?;
+    resp.headers_mut().insert("x-pareta-billed", axum::http::HeaderValue::from(total));
+    Ok(resp)
 }
 
 /// `GET /v1/eval-runs/{id}`: advances the run one status per call.

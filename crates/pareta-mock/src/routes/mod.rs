@@ -21,7 +21,7 @@ use axum::routing::{get, post};
 use crate::http::{detail_response, method_not_allowed, not_found_route};
 use crate::log::{API_BODY_LIMIT, api_layer, clear_requests, list_requests};
 use crate::state::AppState;
-use crate::{faults, idempotency};
+use crate::{faults, idempotency, limits, quirks};
 
 /// The API app.
 pub(crate) fn api_router(state: Arc<AppState>) -> Router {
@@ -54,8 +54,10 @@ pub(crate) fn api_router(state: Arc<AppState>) -> Router {
         .fallback(not_found_route)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(API_BODY_LIMIT))
+        .layer(from_fn_with_state(state.clone(), quirks::layer))
         .layer(from_fn_with_state(state.clone(), idempotency::layer))
         .layer(from_fn_with_state(state.clone(), faults::layer))
+        .layer(from_fn_with_state(state.clone(), limits::layer))
         .layer(from_fn(auth))
         .layer(from_fn_with_state(state.clone(), api_layer))
         .with_state(state)
