@@ -6,8 +6,7 @@ use futures_core::Stream;
 use futures_util::{StreamExt, TryStreamExt, stream};
 use pareta_core::trace::{Attempt, CallTrace};
 use pareta_core::{
-    BodyPart, Config, Error, Flow, HeaderLookup, HttpRequest, Input, Output, Response, TransportError,
-    TransportErrorKind,
+    BodyPart, Config, Error, Flow, HttpRequest, Input, Output, Response, TransportError, TransportErrorKind,
 };
 use reqwest::header::{CONTENT_LENGTH, HeaderMap, HeaderName, HeaderValue};
 use std::io;
@@ -31,22 +30,6 @@ pub(crate) struct Http {
 pub(crate) struct LiveBody {
     pub response: reqwest::Response,
     pub idle: Option<Duration>,
-}
-
-/// `HeaderLookup` over reqwest's header map.
-struct Headers<'a>(&'a HeaderMap);
-
-impl HeaderLookup for Headers<'_> {
-    fn header(&self, name: &str) -> Option<&str> {
-        self.0.get(name).and_then(|v| v.to_str().ok())
-    }
-    fn for_each_header(&self, f: &mut dyn FnMut(&str, &str)) {
-        for (name, value) in self.0 {
-            if let Ok(value) = value.to_str() {
-                f(name.as_str(), value);
-            }
-        }
-    }
 }
 
 impl Http {
@@ -118,18 +101,16 @@ impl Http {
                 }
             };
             let status = resp.status().as_u16();
-            trace.attempt(&req, Attempt::Response(status, &Headers(resp.headers())), started.elapsed());
+            trace.attempt(&req, Attempt::Response(status, resp.headers()), started.elapsed());
             if req.streams_body(status) {
-                let headers = Headers(resp.headers());
-                flow.handle(Instant::now(), Input::Response(Response { status, headers: &headers, body: &[] }));
+                flow.handle(Instant::now(), Input::Response(Response { status, headers: resp.headers(), body: &[] }));
                 live = Some(LiveBody { response: resp, idle });
                 continue;
             }
             let header_map = resp.headers().clone();
             match read_body(resp, idle).await {
                 Ok(body) => {
-                    let headers = Headers(&header_map);
-                    flow.handle(Instant::now(), Input::Response(Response { status, headers: &headers, body: &body }))
+                    flow.handle(Instant::now(), Input::Response(Response { status, headers: &header_map, body: &body }))
                 }
                 Err(e) => flow.handle(Instant::now(), Input::Transport(e)),
             }

@@ -3,8 +3,7 @@
 
 use pareta_core::trace::{Attempt, CallTrace};
 use pareta_core::{
-    BodyPart, Config, Error, Flow, HeaderLookup, HttpRequest, Input, Output, Response, TransportError,
-    TransportErrorKind,
+    BodyPart, Config, Error, Flow, HttpRequest, Input, Output, Response, TransportError, TransportErrorKind,
 };
 use std::fs::File;
 use std::io::{self, Read};
@@ -20,21 +19,6 @@ pub(crate) struct Http {
 
 /// A live response body, kept for a stream.
 pub(crate) type LiveBody = ureq::BodyReader<'static>;
-
-struct Headers<'a>(&'a http::HeaderMap);
-
-impl HeaderLookup for Headers<'_> {
-    fn header(&self, name: &str) -> Option<&str> {
-        self.0.get(name).and_then(|v| v.to_str().ok())
-    }
-    fn for_each_header(&self, f: &mut dyn FnMut(&str, &str)) {
-        for (name, value) in self.0 {
-            if let Ok(value) = value.to_str() {
-                f(name.as_str(), value);
-            }
-        }
-    }
-}
 
 impl Http {
     pub fn new(cfg: &Config, agent: Option<ureq::Agent>) -> Self {
@@ -90,18 +74,16 @@ impl Http {
                 }
             };
             let (parts, body) = resp.into_parts();
-            let headers = Headers(&parts.headers);
+            let headers = &parts.headers;
             let status = parts.status.as_u16();
-            trace.attempt(&req, Attempt::Response(status, &headers), started.elapsed());
+            trace.attempt(&req, Attempt::Response(status, headers), started.elapsed());
             if req.streams_body(status) {
                 live = Some(body.into_reader());
-                flow.handle(Instant::now(), Input::Response(Response { status, headers: &headers, body: &[] }));
+                flow.handle(Instant::now(), Input::Response(Response { status, headers, body: &[] }));
                 continue;
             }
             match body.into_with_config().limit(u64::MAX).read_to_vec() {
-                Ok(bytes) => {
-                    flow.handle(Instant::now(), Input::Response(Response { status, headers: &headers, body: &bytes }))
-                }
+                Ok(bytes) => flow.handle(Instant::now(), Input::Response(Response { status, headers, body: &bytes })),
                 Err(e) => flow.handle(Instant::now(), Input::Transport(transport_error(e))),
             }
         }

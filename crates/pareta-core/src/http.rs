@@ -238,6 +238,21 @@ pub trait HeaderLookup {
     }
 }
 
+/// The header map both drivers' HTTP libraries (ureq 3, reqwest 0.13) hand
+/// over. Values that are not valid UTF-8 are skipped.
+impl HeaderLookup for http::HeaderMap {
+    fn header(&self, name: &str) -> Option<&str> {
+        self.get(name).and_then(|v| v.to_str().ok())
+    }
+    fn for_each_header(&self, f: &mut dyn FnMut(&str, &str)) {
+        for (name, value) in self {
+            if let Ok(value) = value.to_str() {
+                f(name.as_str(), value);
+            }
+        }
+    }
+}
+
 impl<K: AsRef<str>, V: AsRef<str>> HeaderLookup for [(K, V)] {
     fn header(&self, name: &str) -> Option<&str> {
         self.iter().find(|(n, _)| n.as_ref().eq_ignore_ascii_case(name)).map(|(_, v)| v.as_ref())
