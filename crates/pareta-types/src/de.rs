@@ -315,13 +315,29 @@ where
     D: Deserializer<'de>,
     T: Typed,
 {
-    struct Element<T>(T);
-    impl<'de, T: Typed> Deserialize<'de> for Element<T> {
-        fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-            total(d).map(|(rec, _)| Element(rec))
+    struct Seed<T>(PhantomData<T>);
+    impl<'de, T: Typed> de::DeserializeSeed<'de> for Seed<T> {
+        type Value = T;
+        fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<T, D::Error> {
+            total(d).map(|(rec, _)| rec)
         }
     }
-    Ok(list::<D, Element<T>>(d)?.into_iter().map(|e| e.0).collect())
+    struct V<T>(PhantomData<T>);
+    impl<'de, T: Typed> Visitor<'de> for V<T> {
+        type Value = Vec<T>;
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("any JSON value")
+        }
+        fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+            let mut out = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(64));
+            while let Some(item) = seq.next_element_seed(Seed(PhantomData))? {
+                out.push(item);
+            }
+            Ok(out)
+        }
+        other_shapes_read_as_default!();
+    }
+    d.deserialize_any(V(PhantomData))
 }
 
 /// A nested record that is always there (`usage`, `message`): `null` or any

@@ -17,7 +17,8 @@ pub(crate) struct Doc {
 pub(crate) enum Seg {
     #[default]
     End,
-    Key(&'static str),
+    /// A field name (a thin pointer keeps paths small).
+    Key(&'static &'static str),
     Index(u32),
 }
 
@@ -85,7 +86,7 @@ impl RawJson {
         for seg in self.path.0 {
             let next = match seg {
                 Seg::End => break,
-                Seg::Key(k) => v.get(k),
+                Seg::Key(k) => v.get(*k),
                 Seg::Index(i) => v.get(i as usize),
             };
             v = match next {
@@ -201,7 +202,7 @@ macro_rules! raw_access {
             }
             fn bind(&mut self, doc: &std::sync::Arc<$crate::record::Doc>, path: $crate::record::Path) {
                 self.raw = $crate::record::RawJson::at(doc, path);
-                $( $crate::record::Bind::bind_at(&mut self.$nested, doc, path.push($crate::record::Seg::Key(stringify!($nested)))); )*
+                $( $crate::record::Bind::bind_at(&mut self.$nested, doc, path.push($crate::record::Seg::Key(&stringify!($nested)))); )*
             }
         }
 
@@ -358,13 +359,13 @@ mod tests {
         let root = RawJson::at(&doc, Path::ROOT);
         let first = root.value() as *const Value;
         assert_eq!(root.value() as *const Value, first, "the second lookup reuses the first parse");
-        let b0 = RawJson::at(&doc, Path::ROOT.push(Seg::Key("b")).push(Seg::Index(0)));
+        let b0 = RawJson::at(&doc, Path::ROOT.push(Seg::Key(&"b")).push(Seg::Index(0)));
         assert_eq!(b0.object().and_then(|m| m.get("c")), Some(&serde_json::json!(2)));
         assert_eq!(b0.text(), r#"{"c":2}"#);
         // A null or missing place reads as `{}`.
-        let b1 = RawJson::at(&doc, Path::ROOT.push(Seg::Key("b")).push(Seg::Index(1)));
+        let b1 = RawJson::at(&doc, Path::ROOT.push(Seg::Key(&"b")).push(Seg::Index(1)));
         assert_eq!(b1.to_value(), serde_json::json!({}));
-        let gone = RawJson::at(&doc, Path::ROOT.push(Seg::Key("zzz")));
+        let gone = RawJson::at(&doc, Path::ROOT.push(Seg::Key(&"zzz")));
         assert_eq!(gone.to_value(), serde_json::json!({}));
         assert_eq!(RawJson::default().text(), "{}");
         assert!(root.is_root() && !b0.is_root());
