@@ -221,7 +221,7 @@ pub struct Choice {
     #[serde(skip)]
     raw: RawJson,
 }
-nested!(Choice);
+nested!(Choice, nested: [message, delta]);
 
 /// Token accounting.
 #[derive(Clone, Debug, Default, Deserialize)]
@@ -266,7 +266,7 @@ pub struct ChatCompletion {
     #[serde(default, deserialize_with = "crate::de::int")]
     pub created: Option<i64>,
     /// One entry per generated choice.
-    #[serde(default, deserialize_with = "crate::de::list")]
+    #[serde(default, deserialize_with = "crate::de::records")]
     pub choices: Vec<Choice>,
     /// Token counts (all `None` when the server sent none).
     #[serde(default, deserialize_with = "crate::de::nested")]
@@ -276,7 +276,7 @@ pub struct ChatCompletion {
     #[serde(skip)]
     meta: ResponseMeta,
 }
-record!(ChatCompletion);
+record!(ChatCompletion, nested: [choices, usage]);
 
 impl ChatCompletion {
     /// The first choice's message text, the usual thing to read.
@@ -306,7 +306,7 @@ pub struct ChatCompletionChunk {
     #[serde(default, deserialize_with = "crate::de::int")]
     pub created: Option<i64>,
     /// Usually one choice carrying a `delta`.
-    #[serde(default, deserialize_with = "crate::de::list")]
+    #[serde(default, deserialize_with = "crate::de::records")]
     pub choices: Vec<Choice>,
     /// Present on the last chunk when the server reports usage.
     #[serde(default, deserialize_with = "crate::de::optional")]
@@ -316,7 +316,7 @@ pub struct ChatCompletionChunk {
     #[serde(skip)]
     meta: ResponseMeta,
 }
-record!(ChatCompletionChunk);
+record!(ChatCompletionChunk, nested: [choices, usage]);
 
 impl ChatCompletionChunk {
     /// The first choice's incremental text; `None` on role preambles and finish markers.

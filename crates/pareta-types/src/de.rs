@@ -16,10 +16,41 @@
 //! Every reader visits the value once through `deserialize_any`: there is no
 //! intermediate `serde_json::Value`.
 
+use crate::record::Typed;
 use serde::Deserialize;
 use serde::de::{self, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use std::fmt;
 use std::marker::PhantomData;
+
+/// Reads every scalar (and `null`) as the empty default.
+macro_rules! scalars_read_as_default {
+    () => {
+        fn visit_bool<E: de::Error>(self, _: bool) -> Result<Self::Value, E> {
+            Ok(Default::default())
+        }
+        fn visit_i64<E: de::Error>(self, _: i64) -> Result<Self::Value, E> {
+            Ok(Default::default())
+        }
+        fn visit_u64<E: de::Error>(self, _: u64) -> Result<Self::Value, E> {
+            Ok(Default::default())
+        }
+        fn visit_f64<E: de::Error>(self, _: f64) -> Result<Self::Value, E> {
+            Ok(Default::default())
+        }
+        fn visit_str<E: de::Error>(self, _: &str) -> Result<Self::Value, E> {
+            Ok(Default::default())
+        }
+        fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
+            Ok(Default::default())
+        }
+        fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+            Ok(Default::default())
+        }
+        fn visit_some<D2: Deserializer<'de>>(self, d: D2) -> Result<Self::Value, D2::Error> {
+            d.deserialize_any(self)
+        }
+    };
+}
 
 /// Reads every shape a list reader does not want as the empty default.
 macro_rules! other_shapes_read_as_default {
@@ -227,8 +258,8 @@ pub(crate) fn strings<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<String>, D:
     d.deserialize_any(V)
 }
 
-/// A list of nested records or raw values: a non-array reads as empty. Each element
-/// is read by `T`'s own (total) `Deserialize`, so a `null` element is the empty record.
+/// A list of values read by `T`'s own `Deserialize` (raw values, or whole records
+/// that keep their own text): a non-array reads as empty.
 pub(crate) fn list<'de, D, T>(d: D) -> Result<Vec<T>, D::Error>
 where
     D: Deserializer<'de>,
@@ -252,16 +283,6 @@ where
     d.deserialize_any(V(PhantomData))
 }
 
-/// A nested record that is always there (`usage`, `message`): its total
-/// `Deserialize` already reads `null` or any non-object as the empty record.
-pub(crate) fn nested<'de, D, T>(d: D) -> Result<T, D::Error>
-where
-    D: Deserializer<'de>,
-    T: Deserialize<'de>,
-{
-    T::deserialize(d)
-}
-
 /// A plain object of lenient fields (not a record): an object reads through `T`,
 /// anything else as `None`.
 pub(crate) fn object<'de, D, T>(d: D) -> Result<Option<T>, D::Error>
@@ -278,36 +299,55 @@ where
         fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
             T::deserialize(de::value::MapAccessDeserializer::new(map)).map(Some)
         }
-        fn visit_bool<E: de::Error>(self, _: bool) -> Result<Self::Value, E> {
-            Ok(None)
-        }
-        fn visit_i64<E: de::Error>(self, _: i64) -> Result<Self::Value, E> {
-            Ok(None)
-        }
-        fn visit_u64<E: de::Error>(self, _: u64) -> Result<Self::Value, E> {
-            Ok(None)
-        }
-        fn visit_f64<E: de::Error>(self, _: f64) -> Result<Self::Value, E> {
-            Ok(None)
-        }
-        fn visit_str<E: de::Error>(self, _: &str) -> Result<Self::Value, E> {
-            Ok(None)
-        }
-        fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
-            Ok(None)
-        }
-        fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
-            Ok(None)
-        }
-        fn visit_some<D2: Deserializer<'de>>(self, d: D2) -> Result<Self::Value, D2::Error> {
-            d.deserialize_any(self)
-        }
         fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
             while seq.next_element::<IgnoredAny>()?.is_some() {}
             Ok(None)
         }
+        scalars_read_as_default!();
     }
     d.deserialize_any(V(PhantomData))
+}
+
+/// A list of nested records: a non-array reads as empty; each element is read by
+/// [`total`], so a `null` or non-object element is the empty record.
+pub(crate) fn records<'de, D, T>(d: D) -> Result<Vec<T>, D::Error>
+where
+    D: Deserializer<'de>,
+    T: Typed,
+{
+    struct Seed<T>(PhantomData<T>);
+    impl<'de, T: Typed> de::DeserializeSeed<'de> for Seed<T> {
+        type Value = T;
+        fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<T, D::Error> {
+            total(d).map(|(rec, _)| rec)
+        }
+    }
+    struct V<T>(PhantomData<T>);
+    impl<'de, T: Typed> Visitor<'de> for V<T> {
+        type Value = Vec<T>;
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("any JSON value")
+        }
+        fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+            let mut out = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(64));
+            while let Some(item) = seq.next_element_seed(Seed(PhantomData))? {
+                out.push(item);
+            }
+            Ok(out)
+        }
+        other_shapes_read_as_default!();
+    }
+    d.deserialize_any(V(PhantomData))
+}
+
+/// A nested record that is always there (`usage`, `message`): `null` or any
+/// non-object reads as the empty record.
+pub(crate) fn nested<'de, D, T>(d: D) -> Result<T, D::Error>
+where
+    D: Deserializer<'de>,
+    T: Typed,
+{
+    total(d).map(|(rec, _)| rec)
 }
 
 /// An optional nested record (`chosen`, `frontier`): a Python-falsy value (`null`,
@@ -316,10 +356,79 @@ where
 pub(crate) fn optional<'de, D, T>(d: D) -> Result<Option<T>, D::Error>
 where
     D: Deserializer<'de>,
-    T: crate::record::Nested,
+    T: Typed,
 {
-    let rec = T::deserialize(d)?;
-    Ok(if crate::record::is_falsy(rec.raw_text()) { None } else { Some(rec) })
+    total(d).map(|(rec, truthy)| truthy.then_some(rec))
+}
+
+/// Reads a record's typed fields in one pass from an object (anything else is the
+/// empty record), and whether the value was Python-truthy.
+fn total<'de, D: Deserializer<'de>, T: Typed>(d: D) -> Result<(T, bool), D::Error> {
+    struct V<T>(PhantomData<T>);
+    impl<'de, T: Typed> Visitor<'de> for V<T> {
+        type Value = (T, bool);
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("any JSON value")
+        }
+        fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
+            let mut counting = Counting { inner: map, entries: 0 };
+            let rec = T::fields(de::value::MapAccessDeserializer::new(&mut counting))?;
+            Ok((rec, counting.entries > 0))
+        }
+        fn visit_bool<E: de::Error>(self, v: bool) -> Result<Self::Value, E> {
+            Ok((T::default(), v))
+        }
+        fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
+            Ok((T::default(), v != 0))
+        }
+        fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
+            Ok((T::default(), v != 0))
+        }
+        fn visit_f64<E: de::Error>(self, v: f64) -> Result<Self::Value, E> {
+            Ok((T::default(), v != 0.0))
+        }
+        fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+            Ok((T::default(), !v.is_empty()))
+        }
+        fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
+            Ok((T::default(), false))
+        }
+        fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+            Ok((T::default(), false))
+        }
+        fn visit_some<D2: Deserializer<'de>>(self, d: D2) -> Result<Self::Value, D2::Error> {
+            d.deserialize_any(self)
+        }
+        fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+            let mut non_empty = false;
+            while seq.next_element::<IgnoredAny>()?.is_some() {
+                non_empty = true;
+            }
+            Ok((T::default(), non_empty))
+        }
+    }
+    d.deserialize_any(V(PhantomData))
+}
+
+/// Counts the entries of a map as they are read.
+struct Counting<A> {
+    inner: A,
+    entries: usize,
+}
+
+impl<'de, A: MapAccess<'de>> MapAccess<'de> for Counting<A> {
+    type Error = A::Error;
+    fn next_key_seed<K: de::DeserializeSeed<'de>>(&mut self, seed: K) -> Result<Option<K::Value>, A::Error> {
+        let key = self.inner.next_key_seed(seed)?;
+        self.entries += usize::from(key.is_some());
+        Ok(key)
+    }
+    fn next_value_seed<V: de::DeserializeSeed<'de>>(&mut self, seed: V) -> Result<V::Value, A::Error> {
+        self.inner.next_value_seed(seed)
+    }
+    fn size_hint(&self) -> Option<usize> {
+        self.inner.size_hint()
+    }
 }
 
 #[cfg(test)]

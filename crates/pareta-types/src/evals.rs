@@ -130,7 +130,7 @@ pub struct EvalRun {
     #[serde(skip)]
     pub cost_micro_usd: i64,
     /// One aggregate per model, populated once terminal.
-    #[serde(default, deserialize_with = "crate::de::list")]
+    #[serde(default, deserialize_with = "crate::de::records")]
     pub results: Vec<EvalResult>,
     #[serde(default, deserialize_with = "crate::de::object")]
     run: Option<RunFields>,
@@ -153,7 +153,7 @@ record!(EvalRun, |r: &mut EvalRun| {
     if r.id.is_empty() {
         r.id = std::mem::take(&mut r.run_id);
     }
-});
+}, nested: [results]);
 
 #[derive(Clone, Debug, Default, Deserialize)]
 struct RunFields {

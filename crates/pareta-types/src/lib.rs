@@ -10,8 +10,8 @@
 //!
 //! - **Lossless.** Each record keeps the exact JSON text the server sent:
 //!   [`Endpoint::raw_json`], [`Endpoint::to_value`], [`Endpoint::get`]. Typed fields are
-//!   a convenience over it; unknown fields are never dropped. `get` parses the
-//!   object once, on first use.
+//!   a convenience over it; unknown fields are never dropped. Nested records share
+//!   their response's text; `get` parses it once, on first use, for all of them.
 //! - **Lenient in.** Every reply the platform's Python client 0.1.0 reads, these types
 //!   read: `null` or absent reads as the empty value (`None`, an empty list, `false`,
 //!   the empty nested record), an integral float (`420715.0`) reads in an integer

@@ -42,14 +42,14 @@ record!(Model);
 #[serde(remote = "Self")]
 pub struct ModelList {
     /// The models.
-    #[serde(default, deserialize_with = "crate::de::list")]
+    #[serde(default, deserialize_with = "crate::de::records")]
     pub data: Vec<Model>,
     #[serde(skip)]
     raw: RawJson,
     #[serde(skip)]
     meta: ResponseMeta,
 }
-record!(ModelList);
+record!(ModelList, nested: [data]);
 
 impl ModelList {
     /// Number of models.

@@ -3,50 +3,123 @@
 
 use serde_json::{Map, Value};
 use std::fmt;
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 
-/// The exact JSON text a record was parsed from, plus a lazily built index of its
-/// top-level keys.
-///
-/// Kept as text rather than a `serde_json::Value` so that the hot path (one chat
-/// chunk per SSE event) costs a typed parse and no tree, and so that `raw_json()`
-/// returns the server's bytes, not a re-serialization. The first `get(key)` parses
-/// the object once into the index; later calls are map lookups.
-#[derive(Clone)]
-pub(crate) struct RawJson {
+/// The text of one response body, shared by the record parsed from it and every
+/// record nested inside, with its JSON value parsed once, on first use.
+pub(crate) struct Doc {
     text: String,
-    index: OnceLock<Option<Map<String, Value>>>,
+    value: OnceLock<Value>,
+}
+
+/// One step from a record to a nested one: a field name or a list index.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) enum Seg {
+    #[default]
+    End,
+    /// A field name (a thin pointer keeps paths small).
+    Key(&'static &'static str),
+    Index(u32),
+}
+
+/// Where a nested record sits in its document (records nest at most three deep:
+/// `choices/0/message`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) struct Path([Seg; 3]);
+
+impl Path {
+    pub(crate) const ROOT: Path = Path([Seg::End; 3]);
+
+    pub(crate) fn push(self, seg: Seg) -> Path {
+        let mut p = self;
+        match p.0.iter_mut().find(|s| **s == Seg::End) {
+            Some(slot) => *slot = seg,
+            None => debug_assert!(false, "records nest at most three deep"),
+        }
+        p
+    }
+
+    fn is_root(&self) -> bool {
+        self.0[0] == Seg::End
+    }
+}
+
+/// A record's JSON: the document it was read from and its place in it.
+///
+/// A response body's record keeps the exact text (`raw_json()` returns the
+/// server's bytes, not a re-serialization). Nested records share that text: the
+/// typed parse reads each byte once, with no copy per nested object, and the first
+/// `get(key)` or `to_value()` on any record of the document parses the document once
+/// for all of them; later calls are lookups.
+#[derive(Clone, Default)]
+pub(crate) struct RawJson {
+    /// `None` for a record built empty (an absent nested object): `{}`.
+    doc: Option<Arc<Doc>>,
+    path: Path,
+    /// A nested record's own text, made on first `raw_json()`.
+    text: OnceLock<String>,
+}
+
+fn empty_object() -> &'static Value {
+    static EMPTY: OnceLock<Value> = OnceLock::new();
+    EMPTY.get_or_init(|| Value::Object(Map::new()))
 }
 
 impl RawJson {
-    pub(crate) fn new(text: String) -> Self {
-        RawJson { text, index: OnceLock::new() }
+    /// The record read from a whole text.
+    pub(crate) fn root(text: String) -> Arc<Doc> {
+        Arc::new(Doc { text, value: OnceLock::new() })
     }
 
-    pub(crate) fn text(&self) -> &str {
-        &self.text
+    pub(crate) fn at(doc: &Arc<Doc>, path: Path) -> Self {
+        RawJson { doc: Some(doc.clone()), path, text: OnceLock::new() }
     }
 
-    /// The top-level object, parsed once; `None` when the JSON is not an object.
+    /// The record's JSON value: for a nested record, `{}` when its place holds
+    /// nothing or `null` (as the Python client's `X(raw or {})`).
+    pub(crate) fn value(&self) -> &Value {
+        let Some(doc) = &self.doc else { return empty_object() };
+        let mut v = doc.value.get_or_init(|| serde_json::from_str(&doc.text).unwrap_or(Value::Null));
+        if self.path.is_root() {
+            return v;
+        }
+        for seg in self.path.0 {
+            let next = match seg {
+                Seg::End => break,
+                Seg::Key(k) => v.get(*k),
+                Seg::Index(i) => v.get(i as usize),
+            };
+            v = match next {
+                Some(n) => n,
+                None => return empty_object(),
+            };
+        }
+        if v.is_null() { empty_object() } else { v }
+    }
+
     pub(crate) fn object(&self) -> Option<&Map<String, Value>> {
-        self.index.get_or_init(|| serde_json::from_str(&self.text).ok()).as_ref()
+        self.value().as_object()
     }
 
     pub(crate) fn to_value(&self) -> Value {
-        serde_json::from_str(&self.text).unwrap_or(Value::Null)
+        self.value().clone()
     }
-}
 
-impl Default for RawJson {
-    /// An absent nested record reads as `{}`, as the Python client's `X(raw or {})`.
-    fn default() -> Self {
-        RawJson::new("{}".to_owned())
+    pub(crate) fn is_root(&self) -> bool {
+        self.doc.is_some() && self.path.is_root()
+    }
+
+    pub(crate) fn text(&self) -> &str {
+        match &self.doc {
+            Some(doc) if self.path.is_root() => &doc.text,
+            _ => self.text.get_or_init(|| self.value().to_string()),
+        }
     }
 }
 
 impl PartialEq for RawJson {
     fn eq(&self, other: &Self) -> bool {
-        self.text == other.text || self.to_value() == other.to_value()
+        (self.is_root() && other.is_root() && self.text() == other.text()) || self.value() == other.value()
     }
 }
 
@@ -54,25 +127,40 @@ impl Eq for RawJson {}
 
 impl fmt::Debug for RawJson {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "<{} bytes of JSON>", self.text.len())
+        match &self.doc {
+            Some(doc) if self.path.is_root() => write!(f, "<{} bytes of JSON>", doc.text.len()),
+            Some(_) => write!(f, "<JSON at {:?}>", self.path),
+            None => f.write_str("<{}>"),
+        }
     }
 }
 
-/// A nested record: anything with kept raw text (used by the `optional` reader).
-pub(crate) trait Nested: for<'de> serde::Deserialize<'de> {
-    fn raw_text(&self) -> &str;
+/// A record type: its typed fields read in one pass (the remote-derived
+/// `deserialize`), and a walk that points it and its nested records at their
+/// document.
+pub(crate) trait Typed: Default + Sized {
+    fn fields<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error>;
+    fn bind(&mut self, doc: &Arc<Doc>, path: Path);
 }
 
-/// True for the JSON values Python's `bool()` calls false: `null`, `false`, `0`,
-/// `""`, `[]`, `{}`.
-pub(crate) fn is_falsy(text: &str) -> bool {
-    let t = text.trim();
-    match t.as_bytes().first() {
-        None | Some(b'n') | Some(b'f') => true,
-        Some(b'{') | Some(b'[') => t.len() >= 2 && t[1..t.len() - 1].trim().is_empty(),
-        Some(b'"') => t == "\"\"",
-        Some(b't') => false,
-        Some(_) => t.parse::<f64>().is_ok_and(|f| f == 0.0),
+/// Points nested records (one, optional, or a list) at their places.
+pub(crate) trait Bind {
+    fn bind_at(&mut self, doc: &Arc<Doc>, path: Path);
+}
+
+impl<T: Typed> Bind for Vec<T> {
+    fn bind_at(&mut self, doc: &Arc<Doc>, path: Path) {
+        for (i, item) in self.iter_mut().enumerate() {
+            item.bind(doc, path.push(Seg::Index(i as u32)));
+        }
+    }
+}
+
+impl<T: Typed> Bind for Option<T> {
+    fn bind_at(&mut self, doc: &Arc<Doc>, path: Path) {
+        if let Some(item) = self {
+            item.bind(doc, path);
+        }
     }
 }
 
@@ -100,30 +188,31 @@ fn kind(v: &Value) -> &'static str {
 }
 
 /// The API every record shares, top-level or nested: raw text, value, `get`,
-/// verbatim `Serialize`, equality by JSON value, and a total `Deserialize` (any
-/// JSON value reads; a non-object is the empty record with its text kept), which
-/// is how records read inside lists and other records. The struct has a `raw: RawJson`
-/// field and derives `Deserialize` with `#[serde(remote = "Self")]` (an inherent
-/// `deserialize` for the typed fields) and `Default`.
+/// `Serialize` (the server's JSON), equality by JSON value, and a total
+/// `Deserialize` (any JSON value reads; a non-object is the empty record with its
+/// JSON kept), which is how records read inside lists of other types. The struct
+/// has a `raw: RawJson` field, derives `Default` and `Deserialize` with
+/// `#[serde(remote = "Self")]` (an inherent `deserialize` for the typed fields),
+/// and lists its nested record fields.
 macro_rules! raw_access {
-    ($ty:ident, $fixup:expr) => {
+    ($ty:ident, $fixup:expr, [$($nested:ident),*]) => {
+        impl $crate::record::Typed for $ty {
+            fn fields<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                $ty::deserialize(d)
+            }
+            fn bind(&mut self, doc: &std::sync::Arc<$crate::record::Doc>, path: $crate::record::Path) {
+                self.raw = $crate::record::RawJson::at(doc, path);
+                $( $crate::record::Bind::bind_at(&mut self.$nested, doc, path.push($crate::record::Seg::Key(&stringify!($nested)))); )*
+            }
+        }
+
+        impl $crate::record::Bind for $ty {
+            fn bind_at(&mut self, doc: &std::sync::Arc<$crate::record::Doc>, path: $crate::record::Path) {
+                $crate::record::Typed::bind(self, doc, path);
+            }
+        }
+
         impl $ty {
-            /// The typed parse of an object's text (the fields' lenient readers).
-            fn parse_object(json: &str) -> Result<Self, serde_json::Error> {
-                let mut de = serde_json::Deserializer::from_str(json);
-                let rec = $ty::deserialize(&mut de)?;
-                de.end()?;
-                Ok(rec)
-            }
-
-            /// Keeps the text and applies the record's wire quirks.
-            fn finish(mut rec: Self, text: String) -> Self {
-                rec.raw = $crate::record::RawJson::new(text);
-                let fixup: fn(&mut $ty) = $fixup;
-                fixup(&mut rec);
-                rec
-            }
-
             /// Parses a record from JSON text, keeping the text.
             ///
             /// Every field is read leniently (a `null`, a wrong type or a non-integral
@@ -138,7 +227,12 @@ macro_rules! raw_access {
             /// keeps without copying.
             pub fn from_json_string(json: String) -> Result<Self, serde_json::Error> {
                 let rec = match json.trim_start().as_bytes().first() {
-                    Some(b'{') => Self::parse_object(&json)?,
+                    Some(b'{') => {
+                        let mut de = serde_json::Deserializer::from_str(&json);
+                        let rec = $ty::deserialize(&mut de)?;
+                        de.end()?;
+                        rec
+                    }
                     _ => {
                         $crate::record::null_or_error(&json, "a JSON object")?;
                         Self::default()
@@ -147,12 +241,23 @@ macro_rules! raw_access {
                 Ok(Self::finish(rec, json))
             }
 
+            /// Points the record at its own document and applies its wire quirks.
+            fn finish(mut rec: Self, text: String) -> Self {
+                let doc = $crate::record::RawJson::root(text);
+                $crate::record::Typed::bind(&mut rec, &doc, $crate::record::Path::ROOT);
+                let fixup: fn(&mut $ty) = $fixup;
+                fixup(&mut rec);
+                rec
+            }
+
             /// Builds a record from an already parsed JSON value.
             pub fn from_value(value: serde_json::Value) -> Result<Self, serde_json::Error> {
                 Self::from_json_string(value.to_string())
             }
 
-            /// The JSON text exactly as the server sent it.
+            /// The JSON text: exactly the server's bytes for a record read from a
+            /// whole response body, the compact text of its value for a record read
+            /// inside another one.
             pub fn raw_json(&self) -> &str {
                 self.raw.text()
             }
@@ -162,20 +267,24 @@ macro_rules! raw_access {
                 self.raw.to_value()
             }
 
-            /// Reads one raw top-level field, typed or not: the escape hatch for
-            /// fields the platform adds before this crate names them. The object is
-            /// parsed once, on the first call; later calls are a map lookup.
+            /// Reads one raw field, typed or not: the escape hatch for fields the
+            /// platform adds before this crate names them. The document is parsed
+            /// once, on the first call on any record of it; later calls are lookups.
             pub fn get(&self, key: &str) -> Option<&serde_json::Value> {
                 self.raw.object()?.get(key)
             }
         }
 
         impl serde::Serialize for $ty {
-            /// Serializes the server's JSON verbatim.
+            /// Serializes the server's JSON (verbatim for a whole response body).
             fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-                match serde_json::value::RawValue::from_string(self.raw.text().to_owned()) {
-                    Ok(raw) => raw.serialize(s),
-                    Err(e) => Err(serde::ser::Error::custom(e)),
+                if self.raw.is_root() {
+                    match serde_json::value::RawValue::from_string(self.raw.text().to_owned()) {
+                        Ok(raw) => raw.serialize(s),
+                        Err(e) => Err(serde::ser::Error::custom(e)),
+                    }
+                } else {
+                    self.raw.value().serialize(s)
                 }
             }
         }
@@ -191,20 +300,19 @@ macro_rules! raw_access {
         impl Eq for $ty {}
 
         impl<'de> serde::Deserialize<'de> for $ty {
+            /// Reads a record on its own (in your types, in a list): it keeps its text.
             fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
                 let raw = Box::<serde_json::value::RawValue>::deserialize(d)?;
                 let text = String::from(Box::<str>::from(raw));
                 // Only a duplicate key can fail the typed parse of text that is
                 // already valid JSON; the record then keeps its text and typed defaults.
-                let rec =
-                    if text.starts_with('{') { $ty::parse_object(&text).unwrap_or_default() } else { $ty::default() };
+                let rec = if text.starts_with('{') {
+                    let mut de = serde_json::Deserializer::from_str(&text);
+                    $ty::deserialize(&mut de).unwrap_or_default()
+                } else {
+                    $ty::default()
+                };
                 Ok($ty::finish(rec, text))
-            }
-        }
-
-        impl $crate::record::Nested for $ty {
-            fn raw_text(&self) -> &str {
-                self.raw.text()
             }
         }
     };
@@ -212,11 +320,11 @@ macro_rules! raw_access {
 
 /// A top-level record (a response body): the shared API plus response metadata.
 macro_rules! record {
-    ($ty:ident) => {
-        record!($ty, |_r: &mut $ty| {});
+    ($ty:ident $(, nested: [$($nested:ident),*])?) => {
+        record!($ty, |_r: &mut $ty| {} $(, nested: [$($nested),*])?);
     };
-    ($ty:ident, $fixup:expr) => {
-        raw_access!($ty, $fixup);
+    ($ty:ident, $fixup:expr $(, nested: [$($nested:ident),*])?) => {
+        raw_access!($ty, $fixup, [$($($nested),*)?]);
 
         impl $ty {
             /// Metadata of the HTTP response this record came from (request id,
@@ -236,11 +344,8 @@ macro_rules! record {
 
 /// A nested record (a choice, a leaderboard row): the shared API, no metadata.
 macro_rules! nested {
-    ($ty:ident) => {
-        nested!($ty, |_r: &mut $ty| {});
-    };
-    ($ty:ident, $fixup:expr) => {
-        raw_access!($ty, $fixup);
+    ($ty:ident $(, nested: [$($nested:ident),*])?) => {
+        raw_access!($ty, |_r: &mut $ty| {}, [$($($nested),*)?]);
     };
 }
 
@@ -249,22 +354,21 @@ mod tests {
     use super::*;
 
     #[test]
-    fn falsy_values_match_python_bool() {
-        for t in ["null", "false", "0", "0.0", "-0", "\"\"", "[]", "{}", "{ }", "[ \n ]", " null "] {
-            assert!(is_falsy(t), "{t}");
-        }
-        for t in ["true", "1", "0.5", "\"x\"", "[0]", "{\"a\":1}", "\" \""] {
-            assert!(!is_falsy(t), "{t}");
-        }
-    }
-
-    #[test]
-    fn the_index_is_built_once() {
-        let raw = RawJson::new(r#"{"a": 1, "b": [2]}"#.to_owned());
-        let first = raw.object().map(|m| m as *const _);
-        assert_eq!(raw.object().map(|m| m as *const _), first, "the second lookup reuses the first parse");
-        assert_eq!(raw.object().and_then(|m| m.get("b")), Some(&serde_json::json!([2])));
-        assert!(RawJson::new("[1]".to_owned()).object().is_none());
+    fn the_document_is_parsed_once_for_every_record_of_it() {
+        let doc = RawJson::root(r#"{"a": 1, "b": [{"c": 2}, null]}"#.to_owned());
+        let root = RawJson::at(&doc, Path::ROOT);
+        let first = root.value() as *const Value;
+        assert_eq!(root.value() as *const Value, first, "the second lookup reuses the first parse");
+        let b0 = RawJson::at(&doc, Path::ROOT.push(Seg::Key(&"b")).push(Seg::Index(0)));
+        assert_eq!(b0.object().and_then(|m| m.get("c")), Some(&serde_json::json!(2)));
+        assert_eq!(b0.text(), r#"{"c":2}"#);
+        // A null or missing place reads as `{}`.
+        let b1 = RawJson::at(&doc, Path::ROOT.push(Seg::Key(&"b")).push(Seg::Index(1)));
+        assert_eq!(b1.to_value(), serde_json::json!({}));
+        let gone = RawJson::at(&doc, Path::ROOT.push(Seg::Key(&"zzz")));
+        assert_eq!(gone.to_value(), serde_json::json!({}));
+        assert_eq!(RawJson::default().text(), "{}");
+        assert!(root.is_root() && !b0.is_root());
     }
 
     #[test]

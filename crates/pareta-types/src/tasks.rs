@@ -79,7 +79,7 @@ pub struct TaskMatch {
     #[serde(default, deserialize_with = "crate::de::optional")]
     pub chosen: Option<TaskMatchCandidate>,
     /// Top-K ranked alternates.
-    #[serde(default, deserialize_with = "crate::de::list")]
+    #[serde(default, deserialize_with = "crate::de::records")]
     pub candidates: Vec<TaskMatchCandidate>,
     /// True when the top two scores are close.
     #[serde(default, deserialize_with = "crate::de::flag")]
@@ -92,7 +92,7 @@ pub struct TaskMatch {
     #[serde(skip)]
     meta: ResponseMeta,
 }
-record!(TaskMatch);
+record!(TaskMatch, nested: [chosen, candidates]);
 
 /// A row of a leaderboard: an open model (by per-task alias) or the frontier baseline.
 #[derive(Clone, Debug, Default, Deserialize)]
@@ -138,7 +138,7 @@ pub struct Leaderboard {
     #[serde(default, deserialize_with = "crate::de::string")]
     pub recommended: Option<String>,
     /// Ranked open candidates.
-    #[serde(default, deserialize_with = "crate::de::list")]
+    #[serde(default, deserialize_with = "crate::de::records")]
     pub models: Vec<LeaderboardEntry>,
     /// The vendor baseline to beat (`None` also for `null` or `{}`).
     #[serde(default, deserialize_with = "crate::de::optional")]
@@ -148,7 +148,7 @@ pub struct Leaderboard {
     #[serde(skip)]
     meta: ResponseMeta,
 }
-record!(Leaderboard);
+record!(Leaderboard, nested: [models, frontier]);
 
 #[cfg(test)]
 mod tests {
