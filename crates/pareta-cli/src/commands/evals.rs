@@ -4,7 +4,7 @@ use crate::cli::{EvalsCmd, RunArgs, SetsCmd, WaitArgs};
 use crate::output::{Align, Table, dollars_rate, integer, items, number, score, text, timestamp, yes_no};
 use crate::progress::{Bytes, Status};
 use crate::{CliError, CliResult, Ctx};
-use pareta_types::{Document, EvalRun, EvalRunCreate, EvalSetCreate, Frontier, UploadDocument};
+use pareta_types::{Document, EvalRun, EvalRunCreate, EvalSetCreate, Frontier, UploadDocument, WaitOptions};
 use serde_json::Value;
 use std::io::Read;
 use std::path::Path;
@@ -44,7 +44,8 @@ pub fn run(ctx: &Ctx, cmd: EvalsCmd) -> CliResult {
         EvalsCmd::Sets(cmd) => sets(ctx, cmd),
         EvalsCmd::Run(args) => run_eval(ctx, args),
         EvalsCmd::Show { id, wait } => {
-            let run = ctx.pa.evals().runs().retrieve(&id)?;
+            // With --wait, the watch's first poll is the retrieve.
+            let run = if wait.wait { None } else { Some(ctx.pa.evals().runs().retrieve(&id)?) };
             finish_run(ctx, run, &id, &wait)
         }
     }
@@ -225,7 +226,7 @@ fn run_eval(ctx: &Ctx, a: RunArgs) -> CliResult {
     }
     let run = ctx.pa.evals().runs().create(&req)?;
     let id = ctx.last_json().get("run_id").and_then(Value::as_str).map(str::to_owned).unwrap_or_default();
-    finish_run(ctx, run, &id, &a.wait)
+    finish_run(ctx, Some(run), &id, &a.wait)
 }
 
 fn check_wait(w: &WaitArgs) -> CliResult<(Duration, Duration)> {
@@ -238,10 +239,11 @@ fn check_wait(w: &WaitArgs) -> CliResult<(Duration, Duration)> {
 
 /// Prints a run; with `--wait`, polls it to a terminal status first, showing
 /// the status and the elapsed time.
-fn finish_run(ctx: &Ctx, mut run: EvalRun, id: &str, w: &WaitArgs) -> CliResult {
+fn finish_run(ctx: &Ctx, run: Option<EvalRun>, id: &str, w: &WaitArgs) -> CliResult {
     let (poll, deadline) = check_wait(w)?;
     let runs = ctx.pa.evals().runs();
-    if !w.wait && !run.is_terminal() {
+    let terminal = run.as_ref().is_some_and(EvalRun::is_terminal);
+    if !w.wait && !terminal {
         if !ctx.print_json() {
             let status = run_status(&ctx.last_json());
             println!("run {id} is {status}");
@@ -249,21 +251,31 @@ fn finish_run(ctx: &Ctx, mut run: EvalRun, id: &str, w: &WaitArgs) -> CliResult 
         }
         return Ok(());
     }
-    // Polled here, rather than with `runs().wait(..)`, to show each status as it changes.
+    // `watch` yields every polled snapshot, so the status line follows each change.
     let mut status = Status::new();
-    while !run.is_terminal() {
-        status.update(&format!("run {id}: {}", run_status(&ctx.last_json())));
-        if status.elapsed() >= deadline {
-            status.finish();
-            return Err(CliError::Failed(format!(
-                "run {id} is still {} after waiting {} (--wait-timeout); it goes on server-side: \
-                 pareta evals show {id} --wait",
-                run_status(&ctx.last_json()),
-                crate::output::elapsed(status.elapsed())
-            )));
+    if !terminal {
+        if run.is_some() {
+            status.update(&format!("run {id}: {}", run_status(&ctx.last_json())));
         }
-        std::thread::sleep(poll.min(deadline.saturating_sub(status.elapsed())));
-        run = runs.retrieve(id)?;
+        let options = WaitOptions::default().poll_interval(poll).timeout(deadline);
+        for snapshot in runs.watch(id, options) {
+            match snapshot {
+                Ok(_) => status.update(&format!("run {id}: {}", run_status(&ctx.last_json()))),
+                Err(pareta_blocking::Error::WaitTimeout { last_status, .. }) => {
+                    status.finish();
+                    return Err(CliError::Failed(format!(
+                        "run {id} is still {} after waiting {} (--wait-timeout); it goes on server-side: \
+                         pareta evals show {id} --wait",
+                        last_status.as_deref().unwrap_or("unknown"),
+                        crate::output::elapsed(status.elapsed())
+                    )));
+                }
+                Err(e) => {
+                    status.finish();
+                    return Err(e.into());
+                }
+            }
+        }
     }
     status.finish();
     if ctx.print_json() {
