@@ -49,6 +49,8 @@ pub mod retries_and_idempotency {}
 pub mod testing_with_pareta_mock {}
 #[doc = include_str!("../types.md")]
 pub mod types {}
+#[doc = include_str!("../tracing.md")]
+pub mod tracing_and_logs {}
 
 /// The repository README: its examples are compiled too (`no_run`: they need an account).
 #[doc = include_str!("../../README.md")]
