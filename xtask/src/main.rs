@@ -2,7 +2,6 @@
 
 mod bench;
 mod demo;
-mod soak;
 
 use std::process::{Command, ExitCode};
 
@@ -30,9 +29,12 @@ fn main() -> ExitCode {
             &["test", "-p", "pareta-parity-tests", "--test", "chaos", "--", "--ignored", "--nocapture", "chaos_full"],
             &[],
         ),
-        Some("soak") => soak::run(&args[1..]),
-        // Internal: the soak's pareta-mock, in its own process so its memory is not counted.
-        Some("soak-mock") => soak::serve_mock(),
+        // Its own binary (src/bin/soak.rs): it counts live heap bytes with a global allocator.
+        Some("soak") => {
+            let mut a = vec!["run", "--release", "-q", "-p", "xtask", "--bin", "soak", "--"];
+            a.extend(args[1..].iter().map(String::as_str));
+            cargo(&a, &[])
+        }
         Some("-h" | "--help" | "help") => {
             println!("{USAGE}");
             Ok(())

@@ -1,14 +1,38 @@
 //! `cargo xtask soak`: does the SDK give back what it takes?
 //!
-//! Rounds, for at least `--secs` (default 120): each round starts `--streams`
+//! Rounds, for at least `--secs` (default 120) after a `--warmup` (default 20 s,
+//! shown, not compared): each round starts `--streams`
 //! (default 1,000) concurrent async chat streams on one shared `AsyncPareta`, with
 //! random drops (read to the end, drop after a few chunks, drop unread, cancel at
 //! a random moment), while `--blocking` (default 200) blocking calls run on 20
-//! threads sharing one `Pareta`. After each round it reads this process's RSS and
-//! open file descriptors; every round must be within 5% of the first round's.
+//! threads sharing one `Pareta`. After each round it reads this process's RSS,
+//! live heap and open file descriptors; every measured round must be within 5% of
+//! the first measured round's.
 //!
-//! The mock runs in a child process (`xtask soak-mock`), so its own growth (the
+//! Besides RSS it reports live heap bytes (allocated minus freed, counted by the
+//! global allocator below): RSS also moves with the allocator's retention, the
+//! live heap only with what the program holds.
+//!
+//! The mock runs in a child process (`soak serve-mock`), so its own growth (the
 //! request log, the idempotency store) is not counted. Linux only (/proc).
+
+#[global_allocator]
+static ALLOC: cap::Cap<std::alloc::System> = cap::Cap::new(std::alloc::System, usize::MAX);
+
+fn main() -> std::process::ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let result = match args.first().map(String::as_str) {
+        Some("serve-mock") => serve_mock(),
+        _ => run(&args),
+    };
+    match result {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
 
 use futures_util::StreamExt;
 use pareta_types::{ChatCompletionRequest, ChatMessage};
@@ -20,14 +44,16 @@ use std::time::{Duration, Instant};
 
 type Result<T = ()> = std::result::Result<T, Box<dyn std::error::Error>>;
 
-const USAGE: &str = "usage: cargo xtask soak [--secs N] [--streams N] [--blocking N]
+const USAGE: &str = "usage: cargo xtask soak [--secs N] [--warmup N] [--streams N] [--blocking N]
 
-  --secs N       keep starting rounds until N seconds have passed (default 120)
+  --secs N       measured rounds: keep starting rounds until N seconds have passed (default 120)
+  --warmup N     rounds for the first N seconds are shown but not compared (default 20):
+                 glibc malloc's RSS settles over the first rounds while the live heap is flat
   --streams N    concurrent async streams per round (default 1000)
   --blocking N   blocking calls per round, on 20 threads (default 200)";
 
 /// Serves pareta-mock (fast streams) until stdin closes; prints its base URL first.
-pub fn serve_mock() -> Result {
+fn serve_mock() -> Result {
     let mock = pareta_mock::MockServer::start_with(pareta_mock::MockConfig {
         chunk_delay: Duration::from_millis(2),
         deploy_step_delay: Duration::from_millis(2),
@@ -177,13 +203,14 @@ struct Round {
     n: usize,
     secs: f64,
     rss: u64,
+    heap: usize,
     fds: usize,
     line: String,
 }
 
 /// Runs the soak.
-pub fn run(args: &[String]) -> Result {
-    let (mut secs, mut streams, mut blocking) = (120u64, 1000usize, 200usize);
+fn run(args: &[String]) -> Result {
+    let (mut secs, mut warmup, mut streams, mut blocking) = (120u64, 20u64, 1000usize, 200usize);
     let mut it = args.iter();
     while let Some(a) = it.next() {
         let mut num = |name: &str| -> Result<u64> {
@@ -191,6 +218,7 @@ pub fn run(args: &[String]) -> Result {
         };
         match a.as_str() {
             "--secs" => secs = num("--secs")?,
+            "--warmup" => warmup = num("--warmup")?,
             "--streams" => streams = num("--streams")? as usize,
             "--blocking" => blocking = num("--blocking")? as usize,
             "-h" | "--help" => {
@@ -201,8 +229,11 @@ pub fn run(args: &[String]) -> Result {
         }
     }
 
-    let mut child =
-        Command::new(std::env::current_exe()?).arg("soak-mock").stdin(Stdio::piped()).stdout(Stdio::piped()).spawn()?;
+    let mut child = Command::new(std::env::current_exe()?)
+        .arg("serve-mock")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()?;
     let stdout = child.stdout.take().ok_or("no stdout from the mock")?;
     let _mock = MockChild(child);
     let mut base = String::new();
@@ -228,12 +259,23 @@ pub fn run(args: &[String]) -> Result {
         "soak: rounds of {streams} concurrent async streams (random drops) + {blocking} blocking calls on 20 threads, for {secs} s"
     );
     println!(
-        "| round | secs | full | dropped after chunks | dropped unread | cancelled | stream errors | blocking ok / err | RSS MiB | open fds |"
+        "| round | secs | full | dropped after chunks | dropped unread | cancelled | stream errors | blocking ok / err | RSS MiB | live heap MiB | open fds |"
     );
-    println!("|---|---|---|---|---|---|---|---|---|---|");
-    let started = Instant::now();
+    println!("|---|---|---|---|---|---|---|---|---|---|---|");
+    let warm_started = Instant::now();
+    let mut started = warm_started;
+    let mut warming = warmup > 0;
+    let mut warm_rounds = 0usize;
     let mut rounds: Vec<Round> = Vec::new();
-    while rounds.is_empty() || started.elapsed() < Duration::from_secs(secs) {
+    while warming || rounds.is_empty() || started.elapsed() < Duration::from_secs(secs) {
+        if warming && warm_started.elapsed() >= Duration::from_secs(warmup) {
+            warming = false;
+            started = Instant::now();
+            println!(
+                "| (warm-up ends: {warm_rounds} rounds, {:.0} s; measured rounds follow) |||||||||||",
+                warm_started.elapsed().as_secs_f64()
+            );
+        }
         let n = rounds.len() + 1;
         let t0 = Instant::now();
         let counts = Arc::new(Counts::default());
@@ -256,11 +298,12 @@ pub fn run(args: &[String]) -> Result {
         }
         // Let dropped connections finish closing before measuring.
         std::thread::sleep(Duration::from_millis(500));
-        let (rss, fds) = (rss()?, fds()?);
+        let (rss, fds, heap) = (rss()?, fds()?, ALLOC.allocated());
         let c = &counts;
         let g = |a: &AtomicUsize| a.load(Ordering::Relaxed);
+        let label = if warming { format!("w{}", warm_rounds + 1) } else { n.to_string() };
         let line = format!(
-            "| {n} | {:.1} | {} | {} | {} | {} | {} | {} / {} | {:.1} | {fds} |",
+            "| {label} | {:.1} | {} | {} | {} | {} | {} | {} / {} | {:.1} | {:.2} | {fds} |",
             t0.elapsed().as_secs_f64(),
             g(&c.full),
             g(&c.dropped_after_chunks),
@@ -270,42 +313,53 @@ pub fn run(args: &[String]) -> Result {
             g(&c.blocking_ok),
             g(&c.blocking_err),
             rss as f64 / (1024.0 * 1024.0),
+            heap as f64 / (1024.0 * 1024.0),
         );
         println!("{line}");
-        rounds.push(Round { n, secs: t0.elapsed().as_secs_f64(), rss, fds, line });
+        if warming {
+            warm_rounds += 1;
+        } else {
+            rounds.push(Round { n, secs: t0.elapsed().as_secs_f64(), rss, heap, fds, line });
+        }
     }
 
     let first = &rounds[0];
-    let (max_rss, max_fds) =
-        (rounds.iter().map(|r| r.rss).max().unwrap_or(0), rounds.iter().map(|r| r.fds).max().unwrap_or(0));
+    let max_rss = rounds.iter().map(|r| r.rss).max().unwrap_or(0);
+    let max_fds = rounds.iter().map(|r| r.fds).max().unwrap_or(0);
+    let max_heap = rounds.iter().map(|r| r.heap).max().unwrap_or(0);
     let mut bad = Vec::new();
     for r in &rounds[1..] {
         let rss_dev = (r.rss as f64 - first.rss as f64) / first.rss as f64;
         let fd_dev = (r.fds as f64 - first.fds as f64) / first.fds as f64;
-        if rss_dev.abs() > 0.05 || fd_dev.abs() > 0.05 {
+        let heap_dev = (r.heap as f64 - first.heap as f64) / first.heap as f64;
+        if rss_dev.abs() > 0.05 || fd_dev.abs() > 0.05 || heap_dev.abs() > 0.05 {
             bad.push(format!(
-                "round {} ({:.1} s): RSS {:+.1}%, fds {:+.1}% vs round 1: {}",
+                "round {} ({:.1} s): RSS {:+.1}%, live heap {:+.1}%, fds {:+.1}% vs round 1: {}",
                 r.n,
                 r.secs,
                 rss_dev * 100.0,
+                heap_dev * 100.0,
                 fd_dev * 100.0,
                 r.line
             ));
         }
     }
     println!(
-        "\n{} rounds in {:.0} s; round 1: RSS {:.1} MiB, {} fds; max: RSS {:.1} MiB ({:+.1}%), {} fds ({:+.1}%)",
+        "\n{} measured rounds in {:.0} s (after {warm_rounds} warm-up rounds); round 1: RSS {:.1} MiB, live heap {:.2} MiB, {} fds; max: live heap {:.2} MiB ({:+.1}%), RSS {:.1} MiB ({:+.1}%), {} fds ({:+.1}%)",
         rounds.len(),
         started.elapsed().as_secs_f64(),
         first.rss as f64 / 1048576.0,
+        first.heap as f64 / 1048576.0,
         first.fds,
+        max_heap as f64 / 1048576.0,
+        (max_heap as f64 / first.heap as f64 - 1.0) * 100.0,
         max_rss as f64 / 1048576.0,
         (max_rss as f64 / first.rss as f64 - 1.0) * 100.0,
         max_fds,
         (max_fds as f64 / first.fds as f64 - 1.0) * 100.0
     );
     if bad.is_empty() {
-        println!("every round within 5% of round 1 (RSS and open fds)");
+        println!("every measured round within 5% of round 1 (RSS, live heap and open fds)");
         Ok(())
     } else {
         Err(format!("{} rounds outside 5% of round 1:\n{}", bad.len(), bad.join("\n")).into())
