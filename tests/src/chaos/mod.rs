@@ -502,6 +502,9 @@ impl Lane {
                 Some(Value::Object(m)) => {
                     let mut m = m.clone();
                     m.insert("status".into(), json!("<advances per GET>"));
+                    if let Some(Value::Object(run)) = m.get_mut("run") {
+                        run.insert("status".into(), json!("<advances per GET>"));
+                    }
                     project(&json!({"ok": m}))
                 }
                 _ => project(&value),
