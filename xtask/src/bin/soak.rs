@@ -5,7 +5,7 @@
 //! (default 1,000) concurrent async chat streams on one shared `AsyncPareta`, with
 //! random drops (read to the end, drop after a few chunks, drop unread, cancel at
 //! a random moment), while `--blocking` (default 200) blocking calls run on 20
-//! threads sharing one `Pareta`. After each round it reads this process's RSS,
+//! threads (one pool for the whole soak) sharing one `Pareta`. After each round it reads this process's RSS,
 //! live heap and open file descriptors; every measured round must be within 5% of
 //! the first measured round's.
 //!
@@ -262,6 +262,24 @@ fn run(args: &[String]) -> Result {
         "| round | secs | full | dropped after chunks | dropped unread | cancelled | stream errors | blocking ok / err | RSS MiB | live heap MiB | open fds |"
     );
     println!("|---|---|---|---|---|---|---|---|---|---|---|");
+    // 20 blocking threads for the whole soak (as an application's pool would be),
+    // each sharing one `Pareta`; a round hands each its share of the calls.
+    let (done_tx, done_rx) = std::sync::mpsc::channel::<()>();
+    let workers: Vec<std::sync::mpsc::Sender<(usize, u64, Arc<Counts>)>> = (0..20)
+        .map(|_| {
+            let (tx, rx) = std::sync::mpsc::channel::<(usize, u64, Arc<Counts>)>();
+            let (pa, done) = (bpa.clone(), done_tx.clone());
+            std::thread::spawn(move || {
+                while let Ok((per, seed, counts)) = rx.recv() {
+                    blocking_calls(&pa, per, seed, &counts);
+                    if done.send(()).is_err() {
+                        break;
+                    }
+                }
+            });
+            tx
+        })
+        .collect();
     let warm_started = Instant::now();
     let mut started = warm_started;
     let mut warming = warmup > 0;
@@ -279,13 +297,10 @@ fn run(args: &[String]) -> Result {
         let n = rounds.len() + 1;
         let t0 = Instant::now();
         let counts = Arc::new(Counts::default());
-        let threads: Vec<_> = (0..20)
-            .map(|t| {
-                let (pa, counts) = (bpa.clone(), counts.clone());
-                let per = blocking / 20 + usize::from(t < blocking % 20);
-                std::thread::spawn(move || blocking_calls(&pa, per, t as u64, &counts))
-            })
-            .collect();
+        for (t, w) in workers.iter().enumerate() {
+            let per = blocking / 20 + usize::from(t < blocking % 20);
+            w.send((per, t as u64, counts.clone())).map_err(|_| "a blocking worker is gone")?;
+        }
         rt.block_on(async {
             let tasks: Vec<_> =
                 (0..streams).map(|i| tokio::spawn(one_stream(apa.clone(), i as u64, counts.clone()))).collect();
@@ -293,8 +308,8 @@ fn run(args: &[String]) -> Result {
                 let _ = t.await;
             }
         });
-        for t in threads {
-            t.join().map_err(|_| "a blocking thread panicked")?;
+        for _ in 0..workers.len() {
+            done_rx.recv().map_err(|_| "a blocking worker panicked")?;
         }
         // Let dropped connections finish closing before measuring.
         std::thread::sleep(Duration::from_millis(500));
