@@ -51,6 +51,11 @@ pub mod retries_and_idempotency {}
 pub mod testing_with_pareta_mock {}
 #[doc = include_str!("../types.md")]
 pub mod types {}
+#[doc = include_str!("../tracing.md")]
+pub mod tracing_and_logs {}
+/// What the SDK promises under load, faults and bad input: fuzzing, the chaos suite, the soak.
+#[doc = include_str!("../reliability.md")]
+pub mod reliability {}
 
 /// The repository README: its examples are compiled too (`no_run`: they need an account).
 #[doc = include_str!("../../README.md")]

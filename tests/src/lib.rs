@@ -5,6 +5,7 @@
 //! through both clients. [`Op`] has one variant per public client method, and a
 //! test checks that the scenario list uses every one.
 
+pub mod chaos;
 mod ops;
 mod run;
 

@@ -190,18 +190,17 @@ impl SseDecoder {
         };
         match field {
             b"data" => {
-                if self.data.len() + value.len() > self.max_line {
+                // Borrowed for valid UTF-8 (the rule); an invalid byte becomes a
+                // 3-byte U+FFFD, so the bound is checked on the text as stored,
+                // joining `\n` included.
+                let text = String::from_utf8_lossy(value);
+                if self.data.len() + usize::from(self.has_data) + text.len() > self.max_line {
                     return Err(self.fail());
                 }
                 if self.has_data {
                     self.data.push('\n');
                 }
-                // Valid UTF-8 is the rule: check it with the fast validator and
-                // take the lossy path only for the rare invalid payload.
-                match std::str::from_utf8(value) {
-                    Ok(text) => self.data.push_str(text),
-                    Err(_) => self.data.push_str(&String::from_utf8_lossy(value)),
-                }
+                self.data.push_str(&text);
                 self.has_data = true;
             }
             b"event" => self.event = Some(String::from_utf8_lossy(value).into_owned()),
@@ -298,6 +297,21 @@ mod tests {
         let mut dec = SseDecoder::with_max_line(16);
         dec.feed(b"data: 0123456789\ndata: 0123456789\n\n");
         assert_eq!(dec.next_event(), Some(Err(SseError::LineTooLong { limit: 16 })));
+    }
+
+    #[test]
+    fn event_data_bound_counts_replacement_characters_and_joins() {
+        // Found by the sse_decoder fuzz target: 8 invalid bytes are 24 bytes of
+        // U+FFFD, and two 8-byte lines join to 17 bytes; both are past 16.
+        let mut dec = SseDecoder::with_max_line(16);
+        dec.feed(b"data: \xff\xff\xff\xff\xff\xff\xff\xff\n\n");
+        assert_eq!(dec.next_event(), Some(Err(SseError::LineTooLong { limit: 16 })));
+        let mut dec = SseDecoder::with_max_line(16);
+        dec.feed(b"data: 01234567\ndata: 01234567\n\n");
+        assert_eq!(dec.next_event(), Some(Err(SseError::LineTooLong { limit: 16 })));
+        let mut dec = SseDecoder::with_max_line(16);
+        dec.feed(b"data: 0123456\ndata: 01234567\n\n");
+        assert_eq!(dec.next_event().map(|r| r.map(|e| e.data.len())), Some(Ok(16)));
     }
 
     #[test]
