@@ -22,6 +22,15 @@ impl ToolError {
         ToolError(json!({ "type": "invalid_argument", "message": message.into() }))
     }
 
+    /// The client cancelled a wait; the run goes on server-side.
+    pub fn cancelled(run_id: &str) -> Self {
+        ToolError(json!({
+            "type": "cancelled",
+            "run_id": run_id,
+            "message": format!("the wait for {run_id} was cancelled; the run goes on: poll get_eval_run"),
+        }))
+    }
+
     /// A file inside the root that is not what the tool needs.
     pub fn file(path: &str, message: impl Into<String>) -> Self {
         ToolError(json!({ "type": "file", "path": path, "message": message.into() }))

@@ -40,12 +40,17 @@ pub struct Policy {
     pub root: PathBuf,
     /// How often `run_eval` with `wait` polls the run.
     pub poll_interval: Duration,
+    /// The root as given, made absolute but not canonical (e.g. `/tmp/x` when
+    /// `/tmp` is a symlink), so absolute paths spelled through it pass the
+    /// lexical check; the canonical check after it decides.
+    root_as_given: PathBuf,
 }
 
 impl Policy {
     /// A read-only policy with files under `root` (which must exist).
     pub fn read_only(root: impl AsRef<Path>) -> io::Result<Policy> {
         let root = root.as_ref();
+        let root_as_given = lexically_normal(&std::env::current_dir()?.join(root));
         let canonical = std::fs::canonicalize(root)
             .map_err(|e| io::Error::new(e.kind(), format!("--root {}: {e}", root.display())))?;
         if !canonical.is_dir() {
@@ -60,6 +65,7 @@ impl Policy {
             spend_cap_micro_usd: None,
             root: canonical,
             poll_interval: Duration::from_secs(3),
+            root_as_given,
         })
     }
 
@@ -98,7 +104,8 @@ impl Policy {
         let joined = if given.is_absolute() { given.to_path_buf() } else { self.root.join(given) };
         // First a purely lexical check, so that a path outside the root is refused
         // without telling whether it exists.
-        if !lexically_normal(&joined).starts_with(&self.root) {
+        let lexical = lexically_normal(&joined);
+        if !lexical.starts_with(&self.root) && !lexical.starts_with(&self.root_as_given) {
             return Err(PathRefusal::OutsideRoot { path: path.to_owned(), root: self.root.clone() });
         }
         let canonical = std::fs::canonicalize(&joined)

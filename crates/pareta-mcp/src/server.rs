@@ -4,6 +4,7 @@
 use crate::errors::ToolError;
 use crate::policy::{Ledger, Policy, micro_to_usd_string};
 use crate::schemas;
+use futures_util::StreamExt;
 use pareta_async::AsyncPareta;
 use pareta_async::types::{
     ChatCompletionRequest, ChatMessage, DeployRequest, EvalRun, EvalRunCreate, EvalSetCreate, Frontier, MetricKind,
@@ -11,8 +12,9 @@ use pareta_async::types::{
 };
 use rmcp::handler::server::router::tool::ToolRouter;
 use rmcp::handler::server::wrapper::Parameters;
-use rmcp::model::{CallToolResult, Implementation, ServerCapabilities, ServerConfig};
-use rmcp::{ServerHandler, tool, tool_handler, tool_router};
+use rmcp::model::{CallToolResult, Implementation, ProgressNotificationParam, ServerCapabilities, ServerConfig};
+use rmcp::service::RequestContext;
+use rmcp::{RoleServer, ServerHandler, tool, tool_handler, tool_router};
 use schemars::JsonSchema;
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -467,12 +469,16 @@ impl ParetaMcp {
     }
 
     #[tool(
-        description = concat!("Deploy a model for a task and wait until the endpoint is live (usually under a minute). Hosting is billed.", " Spends money: needs the server to run with --allow-spend, and counts against --spend-cap-usd."),
+        description = concat!("Deploy a model for a task and wait until the endpoint is live (usually under a minute; progress is reported when the client asks for it). Hosting is billed.", " Spends money: needs the server to run with --allow-spend, and counts against --spend-cap-usd."),
         output_schema = schemas::deploy_endpoint(),
         annotations(read_only_hint = false, destructive_hint = false, idempotent_hint = false, open_world_hint = true)
     )]
-    async fn deploy_endpoint(&self, Parameters(p): Parameters<DeployParams>) -> CallToolResult {
-        finish(self.deploy(p).await)
+    async fn deploy_endpoint(
+        &self,
+        Parameters(p): Parameters<DeployParams>,
+        ctx: RequestContext<RoleServer>,
+    ) -> CallToolResult {
+        finish(self.deploy(p, &ctx).await)
     }
 
     #[tool(
@@ -525,8 +531,12 @@ impl ParetaMcp {
         output_schema = schemas::run_eval(),
         annotations(read_only_hint = false, destructive_hint = false, idempotent_hint = false, open_world_hint = true)
     )]
-    async fn run_eval(&self, Parameters(p): Parameters<RunEvalParams>) -> CallToolResult {
-        finish(self.run_eval_call(p).await)
+    async fn run_eval(
+        &self,
+        Parameters(p): Parameters<RunEvalParams>,
+        ctx: RequestContext<RoleServer>,
+    ) -> CallToolResult {
+        finish(self.run_eval_call(p, &ctx).await)
     }
 }
 
@@ -652,7 +662,7 @@ impl ParetaMcp {
         }
     }
 
-    async fn deploy(&self, p: DeployParams) -> ToolResult {
+    async fn deploy(&self, p: DeployParams, ctx: &RequestContext<RoleServer>) -> ToolResult {
         let _gate = self.spend_gate("deploy_endpoint").await?;
         let mut req = DeployRequest::new(p.task_id);
         if let Some(m) = p.model {
@@ -661,9 +671,26 @@ impl ParetaMcp {
         if let Some(n) = p.name {
             req = req.name(n);
         }
-        let stream = self.pa().endpoints().deploy(&req).await.map_err(spend_err)?;
+        let mut stream = self.pa().endpoints().deploy(&req).await.map_err(spend_err)?;
         self.count_receipt(stream.meta().billed_micro_usd());
-        let endpoint = stream.wait().await.map_err(spend_err)?;
+        let token = ctx.meta.get_progress_token();
+        let mut endpoint = None;
+        // The events are read here, not with `wait()`, to forward each stage as an
+        // MCP progress notification; an `error` event or a cut stream is an Err item.
+        while let Some(event) = stream.next().await {
+            let event = event.map_err(spend_err)?;
+            if event.is_complete() {
+                endpoint = event.endpoint();
+            } else if let (Some(token), Some(pct)) = (&token, event.pct()) {
+                let stage = event.stage().unwrap_or("deploying");
+                let note = ProgressNotificationParam::new(token.clone(), pct).with_total(100.0).with_message(stage);
+                // A client that went away does not stop the deploy.
+                let _ = ctx.peer.notify_progress(note).await;
+            }
+        }
+        let endpoint = endpoint.ok_or_else(|| {
+            ToolError::sdk(&pareta_async::Error::StreamTruncated { expected: "the deploy's complete event" }, true)
+        })?;
         Ok(json!({ "endpoint": endpoint.to_value(), "spend": self.spend_json() }))
     }
 
@@ -765,7 +792,7 @@ impl ParetaMcp {
         Ok(json!({ "eval_set": set.to_value(), "rows": n }))
     }
 
-    async fn run_eval_call(&self, p: RunEvalParams) -> ToolResult {
+    async fn run_eval_call(&self, p: RunEvalParams, ctx: &RequestContext<RoleServer>) -> ToolResult {
         self.check_change("run_eval")?;
         let mut req = match (p.eval_set_id, p.task_id, p.path) {
             (Some(set), None, None) => EvalRunCreate::on_set(set, p.models),
@@ -791,7 +818,13 @@ impl ParetaMcp {
             (true, Some(id)) if !run.is_terminal() => {
                 let timeout = Duration::from_secs(p.wait_timeout_secs.unwrap_or(600));
                 let opts = WaitOptions::default().poll_interval(self.shared.policy.poll_interval).timeout(timeout);
-                self.pa().evals().runs().wait(&id, opts).await.map_err(read_err)?
+                let runs = self.pa().evals().runs();
+                tokio::select! {
+                    r = runs.wait(&id, opts) => r.map_err(read_err)?,
+                    () = ctx.ct.cancelled() => {
+                        return Err(ToolError::cancelled(&id));
+                    }
+                }
             }
             _ => run,
         };

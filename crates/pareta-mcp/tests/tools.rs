@@ -346,6 +346,25 @@ async fn paths_outside_the_root_are_refused() {
     assert_eq!(e["type"], "file", "{e}");
 }
 
+#[cfg(unix)]
+#[test]
+fn a_root_given_through_a_symlink_accepts_paths_spelled_through_it() {
+    let base = common::TempDir::new("alias");
+    let real = base.path().join("real");
+    std::fs::create_dir_all(&real).unwrap();
+    std::fs::write(real.join("rows.jsonl"), CONTRACT_ROWS).unwrap();
+    let alias = base.path().join("alias");
+    std::os::unix::fs::symlink(&real, &alias).unwrap();
+    let policy = pareta_mcp::Policy::read_only(&alias).unwrap();
+    let canonical_real = std::fs::canonicalize(&real).unwrap();
+    assert_eq!(policy.root, canonical_real);
+    for p in [alias.join("rows.jsonl"), real.join("rows.jsonl"), "rows.jsonl".into()] {
+        assert_eq!(policy.resolve(p.to_str().unwrap()).unwrap(), canonical_real.join("rows.jsonl"), "{}", p.display());
+    }
+    let refused = policy.resolve(alias.join("../real/../x").to_str().unwrap());
+    assert!(matches!(refused, Err(pareta_mcp::PathRefusal::OutsideRoot { .. })), "{refused:?}");
+}
+
 #[tokio::test]
 async fn api_errors_carry_status_detail_and_request_id() {
     let s = session(|p| p.allow_spend(true)).await;
@@ -407,4 +426,82 @@ async fn parallel_spending_calls_cannot_race_past_the_cap() {
     let ok = results.iter().filter(|r| r.is_error != Some(true)).count();
     assert_eq!(ok, 1, "exactly one chat fits under the cap");
     assert_eq!(s.server.spent_micro_usd(), 420);
+}
+
+/// A client that records the progress notifications it receives.
+#[derive(Clone, Default)]
+struct Recorder(std::sync::Arc<std::sync::Mutex<Vec<rmcp::model::ProgressNotificationParam>>>);
+
+impl rmcp::ClientHandler for Recorder {
+    async fn on_progress(
+        &self,
+        params: rmcp::model::ProgressNotificationParam,
+        _context: rmcp::service::NotificationContext<rmcp::RoleClient>,
+    ) {
+        self.0.lock().unwrap().push(params);
+    }
+}
+
+#[tokio::test]
+async fn deploy_reports_progress_to_the_client() {
+    use rmcp::ServiceExt;
+    let mock = pareta_mock::MockServer::start();
+    let root = common::TempDir::new("progress");
+    let pa = pareta_async::AsyncPareta::builder().api_key("pareta_sk_test").base_url(mock.base_url()).build().unwrap();
+    let server = pareta_mcp::ParetaMcp::new(pa, pareta_mcp::Policy::read_only(root.path()).unwrap().allow_spend(true));
+    let (server_io, client_io) = tokio::io::duplex(64 * 1024);
+    tokio::spawn(async move {
+        if let Ok(running) = server.serve(server_io).await {
+            let _ = running.waiting().await;
+        }
+    });
+    let recorder = Recorder::default();
+    let client = recorder.clone().serve(client_io).await.unwrap();
+    let r = client
+        .call_tool(
+            rmcp::model::CallToolRequestParams::new("deploy_endpoint")
+                .with_arguments(common::args(json!({ "task_id": "invoice-extraction" }))),
+        )
+        .await
+        .unwrap();
+    assert_eq!(r.is_error, Some(false), "{}", common::text(&r));
+    // Notifications may trail the response by a moment.
+    for _ in 0..50 {
+        if !recorder.0.lock().unwrap().is_empty() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    let seen = recorder.0.lock().unwrap().clone();
+    assert!(!seen.is_empty(), "no progress notifications");
+    assert!(seen.windows(2).all(|w| w[0].progress <= w[1].progress), "progress went backwards: {seen:?}");
+    assert!(seen.iter().all(|p| p.total == Some(100.0) && p.message.is_some()), "{seen:?}");
+}
+
+#[tokio::test]
+async fn cancelling_a_waiting_run_eval_stops_the_polling() {
+    use rmcp::model::{CallToolRequestParams, ClientRequest, Request};
+    use rmcp::service::PeerRequestOptions;
+    let s = session(|p| p.allow_spend(true).poll_interval(std::time::Duration::from_millis(150))).await;
+    s.root.write("rows.jsonl", CONTRACT_ROWS);
+    let params = CallToolRequestParams::new("run_eval").with_arguments(common::args(json!({
+        "task_id": "contract-key-fields", "path": "rows.jsonl", "models": ["contract-1"], "wait": true })));
+    let handle = s
+        .client
+        .send_cancellable_request(
+            ClientRequest::CallToolRequest(Request::new(params)),
+            PeerRequestOptions::no_options(),
+        )
+        .await
+        .unwrap();
+    tokio::time::sleep(std::time::Duration::from_millis(60)).await;
+    handle.cancel(Some("user changed their mind".into())).await.unwrap();
+    let polls = || s.requests().iter().filter(|(m, p)| m == "GET" && p.starts_with("/v1/eval-runs/")).count();
+    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    let after_cancel = polls();
+    tokio::time::sleep(std::time::Duration::from_millis(600)).await;
+    assert_eq!(polls(), after_cancel, "the wait kept polling after the cancel");
+    // The run was started and counted; the server still answers.
+    let g = s.ok("guardrails", json!({})).await;
+    assert!(g["spend"].is_object());
 }
