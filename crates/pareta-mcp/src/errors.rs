@@ -145,3 +145,15 @@ fn hint(e: &Error, spending: bool) -> Option<&'static str> {
     }
     None
 }
+
+/// A tool error that is not in this server's shape (rmcp's "failed to
+/// deserialize parameters: ..." text) becomes `{"error": {"type":
+/// "invalid_argument", ...}}`; everything else passes unchanged.
+pub(crate) fn normalize(result: CallToolResult) -> CallToolResult {
+    if result.is_error != Some(true) || result.structured_content.is_some() {
+        return result;
+    }
+    let text: String = result.content.iter().filter_map(|c| c.as_text()).map(|t| t.text.as_str()).collect();
+    let ours = serde_json::from_str::<Value>(&text).is_ok_and(|v| v.get("error").is_some_and(Value::is_object));
+    if ours { result } else { ToolError::invalid(text).into_result() }
+}

@@ -252,13 +252,39 @@ pub enum FrontierKeyword {
 }
 
 /// Which frontier baselines to score: a keyword or a list of vendor model ids.
-#[derive(Debug, Deserialize, JsonSchema)]
-#[serde(untagged)]
+#[derive(Debug, JsonSchema)]
+#[schemars(untagged)]
 pub enum FrontierArg {
     /// "none", "all" or "benchmarked".
     Keyword(FrontierKeyword),
     /// Exactly these vendor ids (from frontier_models).
     Ids(Vec<String>),
+}
+
+impl<'de> Deserialize<'de> for FrontierArg {
+    /// By hand, so that a bad keyword says what is expected (an untagged enum
+    /// only says "did not match any variant").
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        use serde::de::Error as _;
+        const EXPECTED: &str = r#"expected "none", "all", "benchmarked" or a list of vendor model ids"#;
+        match Value::deserialize(d)? {
+            Value::String(s) => match s.as_str() {
+                "none" => Ok(FrontierArg::Keyword(FrontierKeyword::None)),
+                "all" => Ok(FrontierArg::Keyword(FrontierKeyword::All)),
+                "benchmarked" => Ok(FrontierArg::Keyword(FrontierKeyword::Benchmarked)),
+                other => Err(D::Error::custom(format!("frontier: unknown keyword {other:?}: {EXPECTED}"))),
+            },
+            Value::Array(items) => items
+                .into_iter()
+                .map(|v| match v {
+                    Value::String(id) => Ok(id),
+                    other => Err(D::Error::custom(format!("frontier: model ids are strings, got {other}"))),
+                })
+                .collect::<Result<Vec<_>, _>>()
+                .map(FrontierArg::Ids),
+            other => Err(D::Error::custom(format!("frontier: got {other}, {EXPECTED}"))),
+        }
+    }
 }
 
 impl FrontierArg {
@@ -874,6 +900,22 @@ impl ParetaMcp {
 
 #[tool_handler(router = self.tool_router)]
 impl ServerHandler for ParetaMcp {
+    /// Routes the call, then gives rmcp's own argument errors (plain text) the
+    /// same `{"error": {...}}` shape as every other failure.
+    async fn call_tool(
+        &self,
+        request: rmcp::model::CallToolRequestParams,
+        context: RequestContext<RoleServer>,
+    ) -> Result<rmcp::model::CallToolResponse, rmcp::ErrorData> {
+        let call = rmcp::handler::server::tool::ToolCallContext::new(self, request, context);
+        Ok(match self.tool_router.call(call).await? {
+            rmcp::model::CallToolResponse::Complete(result) => {
+                rmcp::model::CallToolResponse::Complete(crate::errors::normalize(result))
+            }
+            other => other,
+        })
+    }
+
     fn get_info(&self) -> ServerConfig {
         ServerConfig::new(ServerCapabilities::builder().enable_tools().build())
             .with_server_info(

@@ -401,20 +401,21 @@ async fn bad_arguments_are_rejected_before_any_request() {
     assert_eq!(e["type"], "invalid_argument");
     let e = s.err("run_eval", json!({ "models": ["contract-1"] })).await;
     assert_eq!(e["type"], "invalid_argument");
-    // Schema violations (an idempotency key from the model, a bad enum) are protocol errors.
-    for (name, args) in [
-        ("chat", json!({ "model": "ep_contract_kie", "prompt": "hi", "idempotency_key": "k1" })),
-        ("endpoint_metrics", json!({ "endpoint_id": "ep_contract_kie", "metric": "vibes" })),
-        ("run_eval", json!({ "eval_set_id": "evset_1", "models": ["contract-1"], "frontier": "best" })),
+    // Schema violations (an idempotency key from the model, a bad enum, a missing
+    // field) are tool errors in the same shape, naming the problem.
+    for (name, args, says) in [
+        ("chat", json!({ "model": "ep_contract_kie", "prompt": "hi", "idempotency_key": "k1" }), "idempotency_key"),
+        ("endpoint_metrics", json!({ "endpoint_id": "ep_contract_kie", "metric": "vibes" }), "vibes"),
+        ("run_eval", json!({ "eval_set_id": "evset_1", "models": ["contract-1"], "frontier": "best" }), "frontier"),
+        ("get_task", json!({}), "task_id"),
     ] {
-        let r =
-            s.client.call_tool(rmcp::model::CallToolRequestParams::new(name).with_arguments(common::args(args))).await;
-        let rejected = match r {
-            Err(_) => true,
-            Ok(r) => r.is_error == Some(true),
-        };
-        assert!(rejected, "{name} accepted bad arguments");
+        let e = s.err(name, args).await;
+        assert_eq!(e["type"], "invalid_argument", "{name}: {e}");
+        assert!(e["message"].as_str().unwrap().contains(says), "{name}: {e}");
     }
+    // An unknown tool stays a protocol error.
+    let r = s.client.call_tool(rmcp::model::CallToolRequestParams::new("format_disk")).await;
+    assert!(r.is_err(), "{r:?}");
     assert!(s.requests().is_empty(), "{:?}", s.requests());
 }
 
