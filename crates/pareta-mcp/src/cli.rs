@@ -137,6 +137,10 @@ fn policy(args: &McpArgs, mock: bool) -> Result<Policy, StartError> {
         return Err(StartError::Usage("--allow-delete needs --allow-spend".to_owned()));
     }
     if let Some(cap) = args.spend_cap_usd {
+        if !args.allow_spend {
+            // stderr is the MCP client's log; stdout belongs to the protocol.
+            eprintln!("pareta mcp: --spend-cap-usd has no effect without --allow-spend (the server is read-only)");
+        }
         p = p.spend_cap_usd(cap).map_err(StartError::Usage)?;
     }
     if mock {

@@ -506,3 +506,23 @@ async fn cancelling_a_waiting_run_eval_stops_the_polling() {
     let g = s.ok("guardrails", json!({})).await;
     assert!(g["spend"].is_object());
 }
+
+#[tokio::test]
+async fn the_api_key_never_reaches_the_agent() {
+    let s = session(|p| p.allow_spend(true)).await;
+    s.mock.arm_fault("GET", "/v1/endpoints", "status=401");
+    let mut seen = String::new();
+    seen.push_str(s.client.peer_info().unwrap().instructions.as_deref().unwrap_or_default());
+    for (name, args) in [
+        ("list_endpoints", json!({})),
+        ("get_task", json!({ "task_id": "nope" })),
+        ("chat", json!({ "model": "ep_missing", "prompt": "hi" })),
+        ("chat", json!({ "model": "ep_contract_kie", "prompt": "hi" })),
+        ("guardrails", json!({})),
+    ] {
+        seen.push_str(&common::text(&s.call(name, args).await));
+    }
+    assert!(seen.contains("authentication"), "the 401 was not reported: {seen}");
+    assert!(!seen.contains("pareta_sk_test"), "the key leaked: {seen}");
+    assert!(!format!("{:?}", s.server).contains("pareta_sk_test"));
+}
