@@ -69,6 +69,9 @@ pub enum Command {
     /// Evaluate models on your own data.
     #[command(subcommand, after_help = "Example:\n  pareta evals frontier --task contract-key-fields")]
     Evals(EvalsCmd),
+    /// Serve the API as MCP tools over stdio, for agents (read-only unless --allow-spend).
+    #[cfg(feature = "mcp")]
+    Mcp(pareta_mcp::McpArgs),
     /// Print a shell completion script.
     #[command(after_help = "Example:\n  pareta completions bash > ~/.local/share/bash-completion/completions/pareta")]
     Completions {

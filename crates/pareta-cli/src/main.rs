@@ -127,6 +127,10 @@ fn run(cli: Cli) -> CliResult {
         clap_complete::generate(shell, &mut Cli::command(), "pareta", &mut std::io::stdout());
         return Ok(());
     }
+    #[cfg(feature = "mcp")]
+    if let Command::Mcp(args) = cli.command {
+        return run_mcp(&cli.global, args);
+    }
     // Keep the mock alive for the whole command.
     let (pa, wire, _mock) = client(&cli.global)?;
     let ctx = Ctx { pa, wire, json: cli.global.json };
@@ -137,7 +141,22 @@ fn run(cli: Cli) -> CliResult {
         Command::Chat(a) => commands::chat::run(&ctx, a),
         Command::Evals(c) => commands::evals::run(&ctx, c),
         Command::Completions { .. } => Ok(()),
+        #[cfg(feature = "mcp")]
+        Command::Mcp(_) => Ok(()),
     }
+}
+
+/// `pareta mcp`: the only command with a runtime of its own (pareta-mcp starts it).
+#[cfg(feature = "mcp")]
+fn run_mcp(g: &Global, args: pareta_mcp::McpArgs) -> CliResult {
+    let conn = pareta_mcp::Connection::new()
+        .api_key(g.api_key.clone())
+        .base_url(g.base_url.clone())
+        .timeout(Duration::try_from_secs_f64(g.timeout).ok())
+        .max_retries(g.max_retries)
+        .mock(g.mock);
+    pareta_mcp::run(conn, args)
+        .map_err(|e| if e.is_usage() { CliError::Usage(e.to_string()) } else { CliError::Failed(e.to_string()) })
 }
 
 #[cfg(feature = "mock")]

@@ -1,0 +1,58 @@
+//! `pareta mcp` is wired in: the subcommand serves MCP over stdio (the server's
+//! own end-to-end tests are in crates/pareta-mcp/tests).
+
+#![cfg(feature = "mcp")]
+#![allow(clippy::unwrap_used)]
+
+use serde_json::{Value, json};
+use std::io::{BufRead, BufReader, Write};
+use std::process::{Command, Stdio};
+
+const BIN: &str = env!("CARGO_BIN_EXE_pareta");
+
+#[test]
+fn pareta_mcp_mock_speaks_mcp_on_stdio_and_is_read_only() {
+    let mut child = Command::new(BIN)
+        .args(["--mock", "mcp"])
+        .env_remove("PARETA_API_KEY")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let mut send = |v: Value| writeln!(stdin, "{v}").unwrap();
+    let mut recv = || -> Value { serde_json::from_str(&lines.next().unwrap().unwrap()).unwrap() };
+
+    send(json!({ "jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
+        "protocolVersion": "2025-06-18", "capabilities": {}, "clientInfo": { "name": "test", "version": "1" } } }));
+    let init = recv();
+    assert_eq!(init["result"]["serverInfo"]["name"], "pareta", "{init}");
+    send(json!({ "jsonrpc": "2.0", "method": "notifications/initialized" }));
+    send(json!({ "jsonrpc": "2.0", "id": 2, "method": "tools/list" }));
+    let tools = recv();
+    assert_eq!(tools["result"]["tools"].as_array().unwrap().len(), 20, "{tools}");
+    send(json!({ "jsonrpc": "2.0", "id": 3, "method": "tools/call",
+                 "params": { "name": "chat", "arguments": { "model": "ep_contract_kie", "prompt": "hi" } } }));
+    let refused = recv();
+    assert_eq!(refused["result"]["isError"], true, "{refused}");
+    assert!(refused["result"]["content"][0]["text"].as_str().unwrap().contains("read_only"));
+    send(json!({ "jsonrpc": "2.0", "id": 4, "method": "tools/call",
+                 "params": { "name": "recommended_model", "arguments": { "task_id": "contract-key-fields" } } }));
+    let rec = recv();
+    assert_eq!(rec["result"]["structuredContent"]["model"], "contract-1", "{rec}");
+
+    drop(stdin);
+    let status = child.wait().unwrap();
+    assert!(status.success(), "pareta mcp exited with {status}");
+}
+
+#[test]
+fn pareta_mcp_flag_errors_are_usage_errors() {
+    let out = Command::new(BIN).args(["mcp", "--allow-delete"]).stdin(Stdio::null()).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let out = Command::new(BIN).args(["mcp", "--help"]).output().unwrap();
+    let help = String::from_utf8(out.stdout).unwrap();
+    assert!(help.contains("--allow-spend") && help.contains("--spend-cap-usd") && help.contains("--root"), "{help}");
+}
