@@ -228,3 +228,31 @@ fn a_long_stream_that_keeps_sending_is_not_cut_by_the_timeout() {
     let stream = quick_client(&server.base_url).chat().completions().create_stream(&chat_req()).unwrap();
     assert_eq!(stream.collect_text().unwrap(), "The parties");
 }
+
+#[test]
+fn a_host_name_base_url_is_served_like_an_ip_literal() {
+    // The client caches the base host's addresses (src/resolver.rs, whose unit
+    // tests count lookups and connections); a name must work like its literal.
+    let server = RawServer::start(|_, _| Reply::json(200, r#"{"object":"list","data":[{"id":"m1"}]}"#));
+    let base = server.base_url.replace("127.0.0.1", "localhost");
+    let pa = client(&base);
+    for _ in 0..3 {
+        assert_eq!(pa.models().list().unwrap().len(), 1);
+    }
+    assert_eq!(server.requests().len(), 3);
+}
+
+#[test]
+fn a_refused_host_name_is_a_connection_error_after_retries() {
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let pa = pareta_blocking::Pareta::builder()
+        .api_key("pareta_sk_x")
+        .base_url(format!("http://localhost:{port}"))
+        .max_retries(1)
+        .build()
+        .unwrap();
+    for _ in 0..2 {
+        let err = pa.models().list().unwrap_err();
+        assert!(err.is_connection(), "{err:?}");
+    }
+}
