@@ -38,7 +38,15 @@ struct Headers<'a>(&'a HeaderMap);
 
 impl HeaderLookup for Headers<'_> {
     fn header(&self, name: &str) -> Option<&str> {
-        self.0.get(name).and_then(|v| v.to_str().ok())
+        // A response has a handful of headers: comparing names is cheaper than
+        // `get(&str)`, which parses and hashes the name first (core asks for
+        // five or six per call). Names here are lowercase, as core's are.
+        let value = if self.0.keys_len() <= 16 {
+            self.0.iter().find(|(k, _)| k.as_str().eq_ignore_ascii_case(name)).map(|(_, v)| v)
+        } else {
+            self.0.get(name)
+        };
+        value.and_then(|v| v.to_str().ok())
     }
 }
 
@@ -117,7 +125,9 @@ impl Http {
                 live = Some(LiveBody { response: resp, idle });
                 continue;
             }
-            let header_map = resp.headers().clone();
+            // Moved out, not cloned: reading the body needs no headers.
+            let mut resp = resp;
+            let header_map = std::mem::take(resp.headers_mut());
             match read_body(resp, idle).await {
                 Ok(body) => {
                     let headers = Headers(&header_map);

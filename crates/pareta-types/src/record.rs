@@ -29,10 +29,16 @@ macro_rules! record {
         impl $ty {
             /// Parses a record from the JSON text the server sent, keeping the text.
             pub fn from_json(json: &str) -> Result<Self, serde_json::Error> {
-                let mut de = serde_json::Deserializer::from_str(json);
+                Self::from_owned_json(json.to_owned())
+            }
+
+            /// [`from_json`](Self::from_json) keeping `json` itself as the raw text.
+            fn from_owned_json(json: String) -> Result<Self, serde_json::Error> {
+                let mut de = serde_json::Deserializer::from_str(&json);
                 let mut rec = $ty::deserialize(&mut de)?;
                 de.end()?;
-                rec.raw = $crate::record::RawJson(json.to_owned());
+                drop(de);
+                rec.raw = $crate::record::RawJson(json);
                 let fixup: fn(&mut $ty) = $fixup;
                 fixup(&mut rec);
                 Ok(rec)
@@ -83,8 +89,9 @@ macro_rules! record {
             fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
                 // Capture the record's exact text (no `Value` tree, no
                 // re-serialization), then run the one typed parse over it.
-                let raw = Box::<serde_json::value::RawValue>::deserialize(d)?;
-                $ty::from_json(raw.get()).map_err(serde::de::Error::custom)
+                // The captured text becomes the record's own (no second copy).
+                let raw: Box<str> = Box::<serde_json::value::RawValue>::deserialize(d)?.into();
+                $ty::from_owned_json(raw.into()).map_err(serde::de::Error::custom)
             }
         }
 
