@@ -25,14 +25,7 @@ struct Headers<'a>(&'a http::HeaderMap);
 
 impl HeaderLookup for Headers<'_> {
     fn header(&self, name: &str) -> Option<&str> {
-        // As in the async driver: a scan beats `get(&str)` (which parses and
-        // hashes the name) on a response's handful of headers.
-        let value = if self.0.keys_len() <= 16 {
-            self.0.iter().find(|(k, _)| k.as_str().eq_ignore_ascii_case(name)).map(|(_, v)| v)
-        } else {
-            self.0.get(name)
-        };
-        value.and_then(|v| v.to_str().ok())
+        self.0.get(name).and_then(|v| v.to_str().ok())
     }
 }
 
