@@ -3,6 +3,10 @@
 mod bench;
 mod demo;
 
+/// Counts allocations for the bench's allocations-per-chunk rows (a pass-through otherwise).
+#[global_allocator]
+static GLOBAL: bench::alloc::Counting = bench::alloc::Counting;
+
 use std::process::{Command, ExitCode};
 
 const USAGE: &str = "usage: cargo xtask <command>

@@ -107,7 +107,9 @@ impl Http {
                 live = Some(LiveBody { response: resp, idle });
                 continue;
             }
-            let header_map = resp.headers().clone();
+            // Moved out, not cloned: reading the body needs no headers.
+            let mut resp = resp;
+            let header_map = std::mem::take(resp.headers_mut());
             match read_body(resp, idle).await {
                 Ok(body) => {
                     flow.handle(Instant::now(), Input::Response(Response { status, headers: &header_map, body: &body }))

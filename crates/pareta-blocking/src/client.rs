@@ -50,6 +50,12 @@ impl Pareta {
 /// and the builder's `timeout`/`connect_timeout` apply only to an agent the client
 /// builds itself. That agent's pool is released when the last `Pareta` clone is
 /// dropped; there is no `close()` to forget.
+///
+/// The agent the client builds also caches the base URL host's addresses (for 30
+/// seconds, dropped when connecting fails), so that a call on a pooled connection
+/// resolves nothing and spawns no thread. Your agent keeps the resolver you gave
+/// it: with ureq's default, every request resolves the host, on a new thread
+/// when a deadline applies.
 #[derive(Debug)]
 pub struct ParetaBuilder {
     pub(crate) core: ConfigBuilder,
@@ -61,7 +67,8 @@ impl ParetaBuilder {
         ParetaBuilder { core, agent: None }
     }
 
-    /// Uses your agent (see the type docs for who owns what).
+    /// Uses your agent (see the type docs for who owns what). It is used as it
+    /// is: its resolver is not replaced by the client's address cache.
     pub fn agent(mut self, agent: ureq::Agent) -> Self {
         self.agent = Some(agent);
         self

@@ -25,12 +25,12 @@ impl Http {
         match agent {
             Some(agent) => Http { agent, owned: false },
             None => {
-                let agent = ureq::Agent::config_builder()
+                let config = ureq::Agent::config_builder()
                     .http_status_as_error(false)
                     .timeout_connect(Some(cfg.connect_timeout()))
-                    .build()
-                    .into();
-                Http { agent, owned: true }
+                    .build();
+                // Caches the base host's addresses: a pooled call resolves nothing.
+                Http { agent: crate::resolver::agent(config, cfg.base_url()), owned: true }
             }
         }
     }

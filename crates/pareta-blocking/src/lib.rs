@@ -48,6 +48,7 @@
 
 mod client;
 mod driver;
+mod resolver;
 mod stream;
 
 pub use client::{Pareta, ParetaBuilder};

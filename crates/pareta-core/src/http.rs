@@ -242,7 +242,15 @@ pub trait HeaderLookup {
 /// over. Values that are not valid UTF-8 are skipped.
 impl HeaderLookup for http::HeaderMap {
     fn header(&self, name: &str) -> Option<&str> {
-        self.get(name).and_then(|v| v.to_str().ok())
+        // A response has a handful of headers: comparing names is cheaper than
+        // `get(&str)`, which parses and hashes the name first (core asks for
+        // five or six per call). The map's names are lowercase.
+        let value = if self.keys_len() <= 16 {
+            self.iter().find(|(k, _)| k.as_str().eq_ignore_ascii_case(name)).map(|(_, v)| v)
+        } else {
+            self.get(name)
+        };
+        value.and_then(|v| v.to_str().ok())
     }
     fn for_each_header(&self, f: &mut dyn FnMut(&str, &str)) {
         for (name, value) in self {

@@ -6,7 +6,7 @@
 //! template, never the URL with ids), `attempt`, `status`, `request_id` and
 //! `elapsed_ms`, or `error` when no response came. The API key, the URL's ids and
 //! every body stay out of it. Drivers measure `elapsed` (core reads no clock) and
-//! call [`attempt`] once per `Send`.
+//! call [`CallTrace::attempt`] once per `Send`.
 
 use crate::error::TransportError;
 use crate::http::{HeaderLookup, HttpRequest};

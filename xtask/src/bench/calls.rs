@@ -64,19 +64,122 @@ pub fn auth() -> String {
     format!("Bearer {KEY}")
 }
 
-/// One raw ureq GET, decoded into `T`.
-pub fn ureq_get<T: serde::de::DeserializeOwned>(agent: &ureq::Agent, url: &str) -> Result<T> {
-    let mut resp = agent
-        .get(url)
-        .header("authorization", auth())
-        .header("accept", "application/json")
-        .header("user-agent", "bench-raw-ureq")
-        .call()?;
-    if !resp.status().is_success() {
-        return Err(format!("{url}: status {}", resp.status()).into());
+/// The SDK's default timeouts (`pareta_core::Config`), which the configured
+/// raw ureq baseline applies the way the blocking driver does.
+pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+/// See [`CONNECT_TIMEOUT`]: the total deadline of an ordinary call, the idle
+/// (per-read) timeout of a stream.
+pub const TIMEOUT: Duration = Duration::from_secs(60);
+
+/// A raw ureq agent, plain or configured like the SDK's own (`timeouts`):
+/// connect timeout on the agent, a total deadline per ordinary call and a
+/// per-read timeout per stream, set per request as the blocking driver does.
+/// With a deadline, ureq's default resolver looks the host up on a new thread
+/// for every request: the cost the SDK's address cache removes.
+#[derive(Debug)]
+pub struct RawUreq {
+    agent: ureq::Agent,
+    timeouts: bool,
+}
+
+impl RawUreq {
+    /// Plain (`false`) or configured like the SDK (`true`).
+    pub fn new(timeouts: bool) -> RawUreq {
+        let mut config = ureq::Agent::config_builder().http_status_as_error(false);
+        if timeouts {
+            config = config.timeout_connect(Some(CONNECT_TIMEOUT));
+        }
+        RawUreq { agent: config.build().into(), timeouts }
     }
-    let body = resp.body_mut().read_to_vec()?;
-    Ok(serde_json::from_slice(&body)?)
+
+    fn run<B: ureq::AsSendBody>(
+        &self,
+        req: ureq::http::Request<B>,
+        stream: bool,
+    ) -> Result<ureq::http::Response<ureq::Body>> {
+        let mut config = self.agent.configure_request(req);
+        if self.timeouts {
+            config = if stream { config.timeout_per_read(Some(TIMEOUT)) } else { config.timeout_global(Some(TIMEOUT)) };
+        }
+        Ok(self.agent.run(config.build())?)
+    }
+
+    /// One GET, decoded into `T`.
+    pub fn get<T: serde::de::DeserializeOwned>(&self, url: &str) -> Result<T> {
+        let req = ureq::http::Request::get(url)
+            .header("authorization", auth())
+            .header("accept", "application/json")
+            .header("user-agent", "bench-raw-ureq")
+            .body(())?;
+        let mut resp = self.run(req, false)?;
+        if !resp.status().is_success() {
+            return Err(format!("{url}: status {}", resp.status()).into());
+        }
+        let body = resp.body_mut().read_to_vec()?;
+        Ok(serde_json::from_slice(&body)?)
+    }
+
+    /// One streaming POST (`body`), its response to read.
+    pub fn post_stream(&self, url: &str, body: &'static str) -> Result<ureq::http::Response<ureq::Body>> {
+        let req = ureq::http::Request::post(url)
+            .header("authorization", auth())
+            .header("accept", "text/event-stream")
+            .header("content-type", "application/json")
+            .body(body)?;
+        self.run(req, true)
+    }
+}
+
+/// The two small calls of item 2.
+#[derive(Clone, Copy, Debug)]
+pub enum Op {
+    /// `models().list()`: three models.
+    Models,
+    /// `tasks().retrieve(..)`: one task.
+    Task,
+}
+
+impl Op {
+    /// The call's URL under `base`.
+    pub fn url(self, base: &str) -> String {
+        match self {
+            Op::Models => format!("{base}/v1/models"),
+            Op::Task => format!("{base}/v1/tasks/{TASK_ID}"),
+        }
+    }
+    /// The call through `Pareta`.
+    pub fn ours_blocking(self, pa: &Pareta) -> Result {
+        match self {
+            Op::Models => drop(black_box(pa.models().list()?.len())),
+            Op::Task => drop(black_box(pa.tasks().retrieve(TASK_ID)?.id)),
+        }
+        Ok(())
+    }
+    /// The call through raw ureq, decoded into plain structs.
+    pub fn raw_blocking(self, raw: &RawUreq, url: &str) -> Result {
+        match self {
+            Op::Models => drop(black_box(raw.get::<PlainModelList>(url)?.data.len())),
+            Op::Task => drop(black_box(raw.get::<PlainTask>(url)?.id)),
+        }
+        Ok(())
+    }
+    /// The call through `AsyncPareta`.
+    pub async fn ours_async(self, pa: &AsyncPareta) -> std::result::Result<(), String> {
+        match self {
+            Op::Models => drop(black_box(pa.models().list().await.map_err(|e| e.to_string())?.len())),
+            Op::Task => drop(black_box(pa.tasks().retrieve(TASK_ID).await.map_err(|e| e.to_string())?.id)),
+        }
+        Ok(())
+    }
+}
+
+/// The call through raw reqwest, decoded into plain structs.
+pub async fn raw_reqwest_call(op: Op, client: &reqwest::Client, url: &str) -> std::result::Result<(), String> {
+    match op {
+        Op::Models => drop(black_box(reqwest_get::<PlainModelList>(client, url).await?.data.len())),
+        Op::Task => drop(black_box(reqwest_get::<PlainTask>(client, url).await?.id)),
+    }
+    Ok(())
 }
 
 /// One raw reqwest GET, decoded into `T`.
@@ -131,79 +234,138 @@ pub fn runtime() -> Result<tokio::runtime::Runtime> {
     Ok(tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build()?)
 }
 
+/// Instructions per call of `profile calls CLIENT BASE N OP` (see [`super::instr`]).
+fn instr(client: &str, base: &str, op: &str, calls: u64) -> Option<f64> {
+    super::instr::per_unit(&["calls", client, base, &calls.to_string(), op], calls)
+}
+
 /// Item 2 rows.
 pub fn bench(opts: &Opts, server: &Child, py: Option<&Python>) -> Result<Vec<Row>> {
-    let base = server.base.clone();
-    let models_url = format!("{base}/v1/models");
-    let task_url = format!("{base}/v1/tasks/{TASK_ID}");
+    let ip = server.base.clone();
+    let name = server.named_base();
     let sample = opts.sample();
+    let unit = "req/s";
+    // Ours at the IP literal, per call, for the Python rows (Python runs there).
+    let mut ours_ip = Vec::new();
+    // Calls counted per instruction measurement (after 20 warm-up calls).
+    let counted: u64 = if opts.quick { 100 } else { 400 };
 
-    // Blocking: Pareta vs raw ureq.
-    let pa = Pareta::builder().api_key(KEY).base_url(&base).build()?;
-    let agent: ureq::Agent = ureq::Agent::config_builder().http_status_as_error(false).build().into();
-    let mut samplers: Vec<Sampler<'_>> = vec![
-        Box::new(|| {
-            rate(sample, || {
-                black_box(pa.models().list()?.len());
-                Ok(1)
-            })
-        }),
-        Box::new(|| {
-            rate(sample, || {
-                black_box(ureq_get::<PlainModelList>(&agent, &models_url)?.data.len());
-                Ok(1)
-            })
-        }),
-        Box::new(|| {
-            rate(sample, || {
-                black_box(pa.tasks().retrieve(TASK_ID)?.id);
-                Ok(1)
-            })
-        }),
-        Box::new(|| {
-            rate(sample, || {
-                black_box(ureq_get::<PlainTask>(&agent, &task_url)?.id);
-                Ok(1)
-            })
-        }),
-    ];
-    let b = side_by_side(opts.runs(), &mut samplers)?;
-    drop(samplers);
-    eprintln!("   blocking: models {:.0}/s (raw {:.0}/s), task {:.0}/s (raw {:.0}/s)", b[0], b[1], b[2], b[3]);
+    // Blocking: Pareta vs raw ureq configured like the SDK and plain, at a host
+    // name and at the IP literal, models and task.
+    let pa_ip = Pareta::builder().api_key(KEY).base_url(&ip).build()?;
+    let pa_name = Pareta::builder().api_key(KEY).base_url(&name).build()?;
+    let (timed, plain) = (RawUreq::new(true), RawUreq::new(false));
+    let mut blocking = Vec::new();
+    for (op, op_name, op_arg) in [(Op::Models, "models().list()", "models"), (Op::Task, "tasks().retrieve()", "task")] {
+        let (url_ip, url_name) = (op.url(&ip), op.url(&name));
+        let mut samplers: Vec<Sampler<'_>> = vec![
+            Box::new(|| rate(sample, || op.ours_blocking(&pa_name).map(|()| 1))),
+            Box::new(|| rate(sample, || op.raw_blocking(&timed, &url_name).map(|()| 1))),
+            Box::new(|| rate(sample, || op.raw_blocking(&plain, &url_name).map(|()| 1))),
+            Box::new(|| rate(sample, || op.ours_blocking(&pa_ip).map(|()| 1))),
+            Box::new(|| rate(sample, || op.raw_blocking(&timed, &url_ip).map(|()| 1))),
+            Box::new(|| rate(sample, || op.raw_blocking(&plain, &url_ip).map(|()| 1))),
+        ];
+        let m = side_by_side(opts.runs(), &mut samplers)?;
+        drop(samplers);
+        eprintln!(
+            "   blocking {op_name}: localhost {:.0}/s (raw timeouts {:.0}, plain {:.0}); 127.0.0.1 {:.0}/s ({:.0}, {:.0})",
+            m[0], m[1], m[2], m[3], m[4], m[5]
+        );
+        let i = |client: &str, base: &str| instr(client, base, op_arg, counted);
+        let (i_ours_name, i_timed_name, i_plain_name) =
+            (i("blocking", &name), i("ureq-timeouts", &name), i("ureq", &name));
+        let (i_ours_ip, i_timed_ip, i_plain_ip) = (i("blocking", &ip), i("ureq-timeouts", &ip), i("ureq", &ip));
+        let row = |host: &str, baseline: &str, ours: f64, base: f64, goal: f64| {
+            Row::new(
+                "2",
+                format!("Pareta {op_name} vs raw ureq {baseline}, {host}"),
+                Some(ours),
+                Some(base),
+                unit,
+                Goal::AtLeast(goal),
+            )
+        };
+        blocking.push(row("localhost", "(same timeouts)", m[0], m[1], 0.95).instr(i_ours_name, i_timed_name, 1.2));
+        blocking.push(row("localhost", "(plain)", m[0], m[2], 0.9).instr(i_ours_name, i_plain_name, 1.2));
+        blocking.push(row("127.0.0.1", "(same timeouts)", m[3], m[4], 0.95).instr(i_ours_ip, i_timed_ip, 1.2));
+        blocking.push(row("127.0.0.1", "(plain)", m[3], m[5], 0.9).instr(i_ours_ip, i_plain_ip, 1.2));
+        ours_ip.push(m[3]);
+    }
 
-    // Async: AsyncPareta vs raw reqwest, 1 and 64 at a time.
+    // Async: AsyncPareta vs raw reqwest, 1 and 64 at a time, at both hosts.
     let rt = runtime()?;
-    let apa = AsyncPareta::builder().api_key(KEY).base_url(&base).build()?;
+    let apa_name = AsyncPareta::builder().api_key(KEY).base_url(&name).build()?;
+    let apa_ip = AsyncPareta::builder().api_key(KEY).base_url(&ip).build()?;
     let client = reqwest::Client::builder().build()?;
-    let ours = move || {
-        let pa = apa.clone();
-        async move {
-            let list = pa.models().list().await.map_err(|e| e.to_string())?;
-            black_box(list.len());
-            Ok(1)
+    let ours = |pa: &AsyncPareta| {
+        let pa = pa.clone();
+        move || {
+            let pa = pa.clone();
+            async move { Op::Models.ours_async(&pa).await.map(|()| 1) }
         }
     };
-    let raw = move || {
+    let raw = |url: String| {
         let client = client.clone();
-        let url = models_url.clone();
-        async move {
-            let list: PlainModelList = reqwest_get(&client, &url).await?;
-            black_box(list.data.len());
-            Ok(1)
+        move || {
+            let (client, url) = (client.clone(), url.clone());
+            async move { raw_reqwest_call(Op::Models, &client, &url).await.map(|()| 1) }
         }
     };
-    let mut samplers: Vec<Sampler<'_>> = vec![
-        Box::new(|| Ok(rt.block_on(concurrent(1, sample, ours.clone()))?)),
-        Box::new(|| Ok(rt.block_on(concurrent(1, sample, raw.clone()))?)),
-        Box::new(|| Ok(rt.block_on(concurrent(CONCURRENCY, sample, ours.clone()))?)),
-        Box::new(|| Ok(rt.block_on(concurrent(CONCURRENCY, sample, raw.clone()))?)),
-    ];
+    let (ours_name, ours_lit) = (ours(&apa_name), ours(&apa_ip));
+    let (raw_name, raw_ip) = (raw(Op::Models.url(&name)), raw(Op::Models.url(&ip)));
+    let mut samplers: Vec<Sampler<'_>> = Vec::new();
+    for conc in [1, CONCURRENCY] {
+        samplers.push(Box::new({
+            let f = ours_name.clone();
+            let rt = &rt;
+            move || Ok(rt.block_on(concurrent(conc, sample, f.clone()))?)
+        }));
+        samplers.push(Box::new({
+            let f = raw_name.clone();
+            let rt = &rt;
+            move || Ok(rt.block_on(concurrent(conc, sample, f.clone()))?)
+        }));
+        samplers.push(Box::new({
+            let f = ours_lit.clone();
+            let rt = &rt;
+            move || Ok(rt.block_on(concurrent(conc, sample, f.clone()))?)
+        }));
+        samplers.push(Box::new({
+            let f = raw_ip.clone();
+            let rt = &rt;
+            move || Ok(rt.block_on(concurrent(conc, sample, f.clone()))?)
+        }));
+    }
     let a = side_by_side(opts.runs(), &mut samplers)?;
     drop(samplers);
-    eprintln!("   async: models {:.0}/s (raw {:.0}/s); ×{CONCURRENCY}: {:.0}/s (raw {:.0}/s)", a[0], a[1], a[2], a[3]);
+    eprintln!(
+        "   async: localhost {:.0}/s (raw {:.0}), 127.0.0.1 {:.0}/s (raw {:.0}); ×{CONCURRENCY}: localhost {:.0}/s (raw {:.0}), 127.0.0.1 {:.0}/s (raw {:.0})",
+        a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7]
+    );
+    let mut async_rows = Vec::new();
+    for (k, conc) in [(0, 1), (4, CONCURRENCY)] {
+        let (ours_c, raw_c, what) = if conc == 1 {
+            ("async", "reqwest", "AsyncPareta models().list() vs raw reqwest".to_owned())
+        } else {
+            (
+                "async64",
+                "reqwest64",
+                format!("AsyncPareta models().list() ×{CONCURRENCY} concurrent vs raw reqwest ×{CONCURRENCY}"),
+            )
+        };
+        for (j, (host, base)) in [("localhost", &name), ("127.0.0.1", &ip)].into_iter().enumerate() {
+            let (o, b) = (a[k + 2 * j], a[k + 2 * j + 1]);
+            let (io, ib) = (instr(ours_c, base, "models", counted), instr(raw_c, base, "models", counted));
+            async_rows.push(
+                Row::new("2", format!("{what}, {host}"), Some(o), Some(b), unit, Goal::AtLeast(0.95))
+                    .instr(io, ib, 1.2),
+            );
+        }
+    }
 
     let p = match py {
-        Some(py) => match py.calls(&base, if opts.quick { 0.5 } else { 1.5 }, opts.runs().min(5)) {
+        Some(py) => match py.calls(&ip, if opts.quick { 0.5 } else { 1.5 }, opts.runs().min(5)) {
             Ok(p) => Some(p),
             Err(e) => {
                 println!("Python baseline unavailable for calls: {e}");
@@ -213,23 +375,13 @@ pub fn bench(opts: &Opts, server: &Child, py: Option<&Python>) -> Result<Vec<Row
         None => None,
     };
     let pv = |k: &str| p.as_ref().and_then(|p| p.get(k)).and_then(serde_json::Value::as_f64);
-    let unit = "req/s";
-    Ok(vec![
-        Row::new("2", "Pareta models().list() vs raw ureq", Some(b[0]), Some(b[1]), unit, Goal::AtLeast(0.9)),
-        Row::new("2", "Pareta tasks().retrieve() vs raw ureq", Some(b[2]), Some(b[3]), unit, Goal::AtLeast(0.9)),
-        Row::new("2", "AsyncPareta models().list() vs raw reqwest", Some(a[0]), Some(a[1]), unit, Goal::AtLeast(0.9)),
-        Row::new(
-            "2",
-            format!("AsyncPareta models().list() ×{CONCURRENCY} concurrent vs raw reqwest ×{CONCURRENCY}"),
-            Some(a[2]),
-            Some(a[3]),
-            unit,
-            Goal::AtLeast(0.9),
-        ),
+    let mut out = blocking;
+    out.extend(async_rows);
+    out.extend([
         Row::new(
             "2",
             "Pareta models().list() vs Python Pareta",
-            Some(b[0]),
+            Some(ours_ip[0]),
             pv("models_rps"),
             unit,
             Goal::AtLeast(5.0),
@@ -237,7 +389,7 @@ pub fn bench(opts: &Opts, server: &Child, py: Option<&Python>) -> Result<Vec<Row
         Row::new(
             "2",
             "Pareta tasks().retrieve() vs Python Pareta",
-            Some(b[2]),
+            Some(ours_ip[1]),
             pv("task_rps"),
             unit,
             Goal::AtLeast(5.0),
@@ -245,10 +397,11 @@ pub fn bench(opts: &Opts, server: &Child, py: Option<&Python>) -> Result<Vec<Row
         Row::new(
             "2",
             format!("AsyncPareta models().list() ×{CONCURRENCY} vs Python AsyncPareta ×{CONCURRENCY}"),
-            Some(a[2]),
+            Some(a[6]),
             pv("async64_rps"),
             unit,
             Goal::AtLeast(5.0),
         ),
-    ])
+    ]);
+    Ok(out)
 }

@@ -27,8 +27,10 @@
 //! 4. [`upload`]: peak RSS growth of a large `Document::path` upload.
 //! 5. [`streams`]: 200 and 1,000 concurrent async streams on one client.
 
+pub mod alloc;
 mod calls;
 mod decode;
+mod instr;
 mod profile;
 mod python;
 mod server;
@@ -145,6 +147,8 @@ pub enum Goal {
     AtMost(f64),
     /// ours (absolute) must be at most this.
     Below(f64),
+    /// ours must be at most baseline + this (absolute, e.g. allocations).
+    PlusAtMost(f64),
     /// Judged by `ok` (e.g. every stream completed).
     Complete,
     /// Reported only.
@@ -162,6 +166,8 @@ pub struct Row {
     goal: Goal,
     ok: bool,
     note: String,
+    /// Instructions per unit: ours, baseline, and the goal for ours / baseline.
+    instr: Option<(Option<f64>, Option<f64>, f64)>,
 }
 
 impl Row {
@@ -174,7 +180,27 @@ impl Row {
         unit: &'static str,
         goal: Goal,
     ) -> Row {
-        Row { item, name: name.into(), ours, baseline, unit, goal, ok: true, note: String::new() }
+        Row { item, name: name.into(), ours, baseline, unit, goal, ok: true, note: String::new(), instr: None }
+    }
+    /// Adds instruction counts per unit (ours, baseline; `None` when not
+    /// measured) and their goal: ours / baseline at most `goal`.
+    pub fn instr(mut self, ours: Option<f64>, baseline: Option<f64>, goal: f64) -> Row {
+        self.instr = Some((ours, baseline, goal));
+        self
+    }
+
+    /// The instruction columns: `ours / baseline` and `ratio (goal) status`.
+    fn instr_cells(&self) -> (String, String) {
+        let Some((o, b, goal)) = self.instr else { return (String::new(), String::new()) };
+        let k = |v: Option<f64>| v.map_or("n/a".to_owned(), |v| format!("{:.1}k", v / 1000.0));
+        let ratio = match (o, b) {
+            (Some(o), Some(b)) if b > 0.0 => {
+                let r = o / b;
+                format!("{r:.2}x (≤ {goal}x) {}", if r <= goal { "PASS" } else { "MISS" })
+            }
+            _ => format!("n/a (≤ {goal}x)"),
+        };
+        (format!("{} / {}", k(o), k(b)), ratio)
     }
     /// Adds a note (shown after the status).
     pub fn note(mut self, note: impl Into<String>) -> Row {
@@ -198,6 +224,7 @@ impl Row {
         match self.goal {
             Goal::AtLeast(x) => format!("≥ {x}x"),
             Goal::AtMost(x) => format!("≤ {x}x"),
+            Goal::PlusAtMost(x) => format!("≤ baseline + {x}"),
             Goal::Below(x) => format!("≤ {} {}", fmt_num(x), self.unit),
             Goal::Complete => "all complete".into(),
             Goal::Info => String::new(),
@@ -208,6 +235,7 @@ impl Row {
         let judged = match self.goal {
             Goal::AtLeast(x) => self.ratio().map(|r| r >= x),
             Goal::AtMost(x) => self.ratio().map(|r| r <= x),
+            Goal::PlusAtMost(x) => self.ours.zip(self.baseline).map(|(o, b)| o <= b + x),
             Goal::Below(x) => self.ours.map(|o| o <= x),
             Goal::Complete => Some(self.ok),
             Goal::Info => return "",
@@ -255,21 +283,27 @@ fn cell(v: Option<f64>, unit: &str) -> String {
 /// Renders the rows as a Markdown table.
 pub fn table(rows: &[Row]) -> String {
     let mut out = String::new();
-    let _ = writeln!(out, "| item | measurement | ours | baseline | ratio | goal | status |");
-    let _ = writeln!(out, "|---|---|---:|---:|---:|---|---|");
+    let _ = writeln!(
+        out,
+        "| item | measurement | ours | baseline | ratio | goal | status | instructions per unit, ours / baseline | instr. ratio (goal) |"
+    );
+    let _ = writeln!(out, "|---|---|---:|---:|---:|---|---|---:|---|");
     for r in rows {
         let ratio = r.ratio().map(|x| format!("{x:.2}x")).unwrap_or_default();
         let status = if r.note.is_empty() { r.status().to_owned() } else { format!("{} {}", r.status(), r.note) };
+        let (instr, instr_ratio) = r.instr_cells();
         let _ = writeln!(
             out,
-            "| {} | {} | {} | {} | {} | {} | {} |",
+            "| {} | {} | {} | {} | {} | {} | {} | {} | {} |",
             r.item,
             r.name,
             cell(r.ours, r.unit),
             cell(r.baseline, r.unit),
             ratio,
             r.goal_text(),
-            status.trim()
+            status.trim(),
+            instr,
+            instr_ratio
         );
     }
     out
@@ -460,7 +494,15 @@ mod tests {
         assert_eq!(r.status(), "n/a");
         let r = Row::new("4", "x", Some(3.0), None, "MiB", Goal::Below(16.0));
         assert_eq!(r.status(), "PASS");
-        assert!(table(&[r]).contains("| 4 | x | 3.00 MiB | n/a |  | ≤ 16.0 MiB | PASS |"));
+        assert!(table(&[r]).contains("| 4 | x | 3.00 MiB | n/a |  | ≤ 16.0 MiB | PASS |  |  |"));
+        let r = Row::new("3", "a", Some(3.0), Some(2.0), "", Goal::PlusAtMost(2.0));
+        assert_eq!(r.status(), "PASS");
+        let r = Row::new("2", "c", Some(9.0), Some(10.0), "/s", Goal::AtLeast(0.95)).instr(
+            Some(62_000.0),
+            Some(50_000.0),
+            1.2,
+        );
+        assert!(table(&[r]).contains("| MISS | 62.0k / 50.0k | 1.24x (≤ 1.2x) MISS |"), "{}", table(&[]));
     }
 
     #[test]

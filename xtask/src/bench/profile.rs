@@ -1,7 +1,9 @@
 //! Fixed-work entry points for profilers (`valgrind --tool=callgrind` counts
-//! instructions, which is stable on a noisy machine). Each does `n` units of
-//! one kind of work and prints a rate; divide callgrind's `I refs` (minus a run
-//! with `n` = 0 or 1) by the units for instructions per chunk or per call.
+//! instructions, which is stable on a noisy machine). Each warms up, calls
+//! [`mark`], does `n` units of one kind of work, calls [`mark`] again and prints
+//! a rate. With `--dump-after=*profile_mark*` callgrind's second dump holds the
+//! `n` units alone (what [`super::instr`] reads); without it, subtract a run with
+//! `n` = 0 and divide by `n`.
 //!
 //! ```text
 //! cargo build --release -p xtask
@@ -9,14 +11,17 @@
 //! valgrind --tool=callgrind $X bench __child profile decode ours 3      # or plain | value
 //! $X bench __server &                                                   # prints PORT n
 //! valgrind --tool=callgrind $X bench __child profile stream blocking http://127.0.0.1:n/s/10000/0 3
-//! valgrind --tool=callgrind $X bench __child profile calls async http://127.0.0.1:n 2000
+//! valgrind --tool=callgrind $X bench __child profile calls async http://localhost:n 2000
 //! ```
 //!
-//! `stream` clients: `blocking`, `ureq` (raw + bare loop), `async`, `reqwest`.
-//! `calls` clients (`models().list()`): `blocking`, `ureq`, `async`, `reqwest`.
+//! `stream` clients: `blocking`, `ureq` (raw + bare loop), `ureq-timeouts` (raw
+//! with the SDK's timeouts), `async`, `reqwest`. `calls` clients: `blocking`,
+//! `ureq`, `ureq-timeouts`, `async`, `reqwest`, `async64`, `reqwest64` (64
+//! concurrent tasks); the call is `models` (`models().list()`, the default) or
+//! `task` (`tasks().retrieve(..)`).
 
 use super::Result;
-use super::calls::{PlainModelList, reqwest_get, runtime, ureq_get};
+use super::calls::{CONCURRENCY, Op, RawUreq, raw_reqwest_call, runtime};
 use super::decode::{PIECE, PlainChunk, bare_decode, ours_decode, stream_body};
 use super::server::KEY;
 use super::streams::{async_ours, async_raw, blocking_ours, blocking_raw};
@@ -26,103 +31,155 @@ use std::hint::black_box;
 use std::time::Instant;
 
 const USAGE: &str = "bench __child profile decode ours|plain|value N
-bench __child profile stream blocking|ureq|async|reqwest BASE N [CHUNKS]
-bench __child profile calls blocking|ureq|async|reqwest BASE N";
+bench __child profile stream blocking|ureq|ureq-timeouts|async|reqwest BASE N [CHUNKS]
+bench __child profile calls blocking|ureq|ureq-timeouts|async|reqwest|async64|reqwest64 BASE N [models|task]";
+
+/// Calls before the first mark (connections, pools and caches warm).
+const WARM_CALLS: u64 = 20;
+
+/// The marker callgrind dumps after (`--dump-after=*profile_mark*`).
+#[inline(never)]
+pub fn profile_mark() {
+    // Something of its own, so that no identical function is merged with it.
+    black_box(0x70_726f_6669_6c65_u64);
+}
+
+/// Marks the start and the end of the measured work.
+pub fn mark() {
+    profile_mark();
+}
 
 /// `bench __child profile ...`.
 pub fn run(args: &[String]) -> Result {
     let a = |i: usize| args.get(i).map(String::as_str).ok_or(USAGE);
     let _ = rustls::crypto::ring::default_provider().install_default();
-    let start = Instant::now();
-    let (units, what) = match a(0)? {
+    let ((units, secs), what) = match a(0)? {
         "decode" => {
             let body = stream_body(10_000);
             let n: usize = a(2)?.parse()?;
-            let mut total = 0;
-            for _ in 0..n {
-                total += match a(1)? {
-                    "ours" => ours_decode(&body, PIECE)?,
-                    "plain" => bare_decode(&body, |c: PlainChunk| drop(black_box(c)))?,
-                    "value" => bare_decode(&body, |v: serde_json::Value| drop(black_box(v)))?,
+            let kind = a(1)?;
+            let one = || -> Result<usize> {
+                Ok(match kind {
+                    "ours" => ours_decode(&body, PIECE)? as usize,
+                    "plain" => bare_decode(&body, |c: PlainChunk| drop(black_box(c)))? as usize,
+                    "value" => bare_decode(&body, |v: serde_json::Value| drop(black_box(v)))? as usize,
                     _ => return Err(USAGE.into()),
-                };
-            }
-            (total, "chunks")
+                })
+            };
+            one()?;
+            (measured(&mut || (0..n).try_fold(0, |t, _| Ok(t + one()?)))?, "chunks")
         }
         "stream" => {
             let (client, base, n) = (a(1)?, a(2)?, a(3)?.parse::<usize>()?);
             let chunks: usize = args.get(4).map_or(Ok(10_000), |c| c.parse())?;
             let url = format!("{base}/v1/chat/completions");
-            let mut total = 0;
-            match client {
+            let total = match client {
                 "blocking" => {
                     let pa = Pareta::builder().api_key(KEY).base_url(base).build()?;
-                    for _ in 0..n {
-                        total += blocking_ours(&pa, chunks)?;
-                    }
+                    blocking_ours(&pa, chunks)?;
+                    measured(&mut || (0..n).try_fold(0, |t, _| Ok(t + blocking_ours(&pa, chunks)? as usize)))?
                 }
-                "ureq" => {
-                    let agent: ureq::Agent = ureq::Agent::config_builder().http_status_as_error(false).build().into();
-                    for _ in 0..n {
-                        total += blocking_raw(&agent, &url, chunks)?;
-                    }
+                "ureq" | "ureq-timeouts" => {
+                    let raw = RawUreq::new(client == "ureq-timeouts");
+                    blocking_raw(&raw, &url, chunks)?;
+                    measured(&mut || (0..n).try_fold(0, |t, _| Ok(t + blocking_raw(&raw, &url, chunks)? as usize)))?
                 }
                 "async" | "reqwest" => {
                     let rt = runtime()?;
                     let pa = AsyncPareta::builder().api_key(KEY).base_url(base).build()?;
                     let http = reqwest::Client::builder().build()?;
-                    for _ in 0..n {
-                        total += rt.block_on(async {
-                            if client == "async" {
-                                async_ours(&pa, chunks, None).await
-                            } else {
-                                async_raw(&http, &url, chunks, None).await
-                            }
-                        })?;
-                    }
+                    let streams = |n: usize| -> Result<usize> {
+                        let mut total = 0;
+                        for _ in 0..n {
+                            total += rt.block_on(async {
+                                if client == "async" {
+                                    async_ours(&pa, chunks, None).await
+                                } else {
+                                    async_raw(&http, &url, chunks, None).await
+                                }
+                            })? as usize;
+                        }
+                        Ok(total)
+                    };
+                    streams(1)?;
+                    measured(&mut || streams(n))?
                 }
                 _ => return Err(USAGE.into()),
-            }
+            };
             (total, "chunks")
         }
         "calls" => {
-            let (client, base, n) = (a(1)?, a(2)?, a(3)?.parse::<u64>()?);
-            let url = format!("{base}/v1/models");
-            match client {
+            let (client, base, n) = (a(1)?, a(2)?, a(3)?.parse::<usize>()?);
+            let op = match args.get(4).map(String::as_str) {
+                None | Some("models") => Op::Models,
+                Some("task") => Op::Task,
+                Some(_) => return Err(USAGE.into()),
+            };
+            let url = op.url(base);
+            let done = match client {
                 "blocking" => {
                     let pa = Pareta::builder().api_key(KEY).base_url(base).build()?;
-                    for _ in 0..n {
-                        black_box(pa.models().list()?.len());
-                    }
+                    let calls = |k: u64| (0..k).try_for_each(|_| op.ours_blocking(&pa));
+                    calls(WARM_CALLS)?;
+                    measured(&mut || calls(n as u64).map(|()| n))?
                 }
-                "ureq" => {
-                    let agent: ureq::Agent = ureq::Agent::config_builder().http_status_as_error(false).build().into();
-                    for _ in 0..n {
-                        black_box(ureq_get::<PlainModelList>(&agent, &url)?.data.len());
-                    }
+                "ureq" | "ureq-timeouts" => {
+                    let raw = RawUreq::new(client == "ureq-timeouts");
+                    let calls = |k: u64| (0..k).try_for_each(|_| op.raw_blocking(&raw, &url));
+                    calls(WARM_CALLS)?;
+                    measured(&mut || calls(n as u64).map(|()| n))?
                 }
-                "async" | "reqwest" => {
+                "async" | "reqwest" | "async64" | "reqwest64" => {
                     let rt = runtime()?;
                     let pa = AsyncPareta::builder().api_key(KEY).base_url(base).build()?;
                     let http = reqwest::Client::builder().build()?;
-                    rt.block_on(async {
-                        for _ in 0..n {
-                            if client == "async" {
-                                black_box(pa.models().list().await?.len());
-                            } else {
-                                black_box(reqwest_get::<PlainModelList>(&http, &url).await?.data.len());
+                    let ours = client.starts_with("async");
+                    let conc = if client.ends_with("64") { CONCURRENCY } else { 1 };
+                    let calls = |k: usize| -> Result<usize> {
+                        rt.block_on(async {
+                            let tasks: Vec<_> = (0..conc)
+                                .map(|i| {
+                                    let (pa, http, url) = (pa.clone(), http.clone(), url.clone());
+                                    // k calls in all, spread over the tasks.
+                                    let mine = k / conc + usize::from(i < k % conc);
+                                    tokio::spawn(async move {
+                                        for _ in 0..mine {
+                                            if ours {
+                                                op.ours_async(&pa).await?;
+                                            } else {
+                                                raw_reqwest_call(op, &http, &url).await?;
+                                            }
+                                        }
+                                        Ok::<(), String>(())
+                                    })
+                                })
+                                .collect();
+                            for t in tasks {
+                                t.await.map_err(|e| e.to_string())??;
                             }
-                        }
-                        Ok::<(), Box<dyn std::error::Error>>(())
-                    })?;
+                            Ok::<_, String>(k)
+                        })
+                        .map_err(Into::into)
+                    };
+                    calls(WARM_CALLS as usize * conc)?;
+                    measured(&mut || calls(n))?
                 }
                 _ => return Err(USAGE.into()),
-            }
-            (n, "calls")
+            };
+            (done, "calls")
         }
         _ => return Err(USAGE.into()),
     };
-    let secs = start.elapsed().as_secs_f64();
     println!("{units} {what} in {secs:.3} s ({:.0} {what}/s)", units as f64 / secs);
     Ok(())
+}
+
+/// Runs `f` between two marks; returns its units and the seconds it took.
+fn measured(f: &mut dyn FnMut() -> Result<usize>) -> Result<(usize, f64)> {
+    mark();
+    let start = Instant::now();
+    let units = f()?;
+    let secs = start.elapsed().as_secs_f64();
+    mark();
+    Ok((units, secs))
 }

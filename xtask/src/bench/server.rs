@@ -91,6 +91,17 @@ impl Child {
     pub fn stream_base(&self, chunks: usize, pause_ms: u64) -> String {
         format!("{}/s/{chunks}/{pause_ms}", self.base)
     }
+
+    /// The base URL with a host name, `http://localhost:PORT`: the path users
+    /// take (a name to resolve, as `api.pareta.ai` is).
+    pub fn named_base(&self) -> String {
+        named(&self.base)
+    }
+}
+
+/// `url` with its `127.0.0.1` host replaced by `localhost`.
+pub fn named(url: &str) -> String {
+    url.replacen("127.0.0.1", "localhost", 1)
 }
 
 impl Drop for Child {

@@ -11,7 +11,7 @@
 //! pauses after its first event, so all of them are open at once; the child
 //! reports how many were.
 
-use super::calls::{auth, concurrent, runtime};
+use super::calls::{RawUreq, auth, concurrent, runtime};
 use super::decode::{BareStream, PIECE};
 use super::python::Python;
 use super::server::{Child, KEY};
@@ -49,13 +49,8 @@ pub(super) fn blocking_ours(pa: &Pareta, expected: usize) -> Result<u64> {
 }
 
 /// One blocking stream with raw ureq and the bare loop.
-pub(super) fn blocking_raw(agent: &ureq::Agent, url: &str, expected: usize) -> Result<u64> {
-    let resp = agent
-        .post(url)
-        .header("authorization", auth())
-        .header("accept", "text/event-stream")
-        .header("content-type", "application/json")
-        .send(RAW_BODY)?;
+pub(super) fn blocking_raw(raw: &RawUreq, url: &str, expected: usize) -> Result<u64> {
+    let resp = raw.post_stream(url, RAW_BODY)?;
     if !resp.status().is_success() {
         return Err(format!("status {}", resp.status()).into());
     }
@@ -181,39 +176,137 @@ fn medians(v: Vec<(f64, f64)>) -> (f64, f64) {
     (super::median(a), super::median(b))
 }
 
+/// Instructions per chunk of `profile stream CLIENT BASE 2 CHUNKS` (see [`super::instr`]).
+fn instr(client: &str, base: &str, chunks: usize) -> Option<f64> {
+    let streams = 2;
+    super::instr::per_unit(
+        &["stream", client, base, &streams.to_string(), &chunks.to_string()],
+        (streams * chunks) as u64,
+    )
+}
+
+/// The fewest allocations per chunk of three runs of `f` (one stream each).
+fn allocs(mut f: impl FnMut() -> Result<u64>) -> Result<f64> {
+    let mut best = f64::INFINITY;
+    for _ in 0..3 {
+        best = best.min(super::alloc::per_unit(&mut f)?);
+    }
+    Ok(best)
+}
+
 /// Item 3 rows (and item 1's end-to-end row).
 pub fn bench(opts: &Opts, server: &Child, py: Option<&Python>) -> Result<Vec<Row>> {
     let chunks = opts.chunks();
     let base = server.stream_base(chunks, 0);
+    let name = super::server::named(&base);
     let url = format!("{base}/v1/chat/completions");
+    let url_name = format!("{name}/v1/chat/completions");
     let sample = opts.sample();
 
     let pa = Pareta::builder().api_key(KEY).base_url(&base).build()?;
-    let agent: ureq::Agent = ureq::Agent::config_builder().http_status_as_error(false).build().into();
+    let pa_name = Pareta::builder().api_key(KEY).base_url(&name).build()?;
+    let (timed, plain) = (RawUreq::new(true), RawUreq::new(false));
     let rt = runtime()?;
     let apa = AsyncPareta::builder().api_key(KEY).base_url(&base).build()?;
+    let apa_name = AsyncPareta::builder().api_key(KEY).base_url(&name).build()?;
     let client = reqwest::Client::builder().build()?;
-    let mut samplers: Vec<Sampler<'_>> = vec![
-        Box::new(|| rate(sample, || blocking_ours(&pa, chunks))),
-        Box::new(|| rate(sample, || blocking_raw(&agent, &url, chunks))),
-        Box::new(|| {
-            let pa = apa.clone();
+    let ours_async = |pa: &AsyncPareta| {
+        let pa = pa.clone();
+        let rt = &rt;
+        Box::new(move || {
+            let pa = pa.clone();
             Ok(rt.block_on(concurrent(1, sample, move || {
                 let pa = pa.clone();
                 async move { async_ours(&pa, chunks, None).await }
             }))?)
-        }),
-        Box::new(|| {
+        }) as Sampler<'_>
+    };
+    let raw_async = |url: &str| {
+        let (client, url) = (client.clone(), url.to_owned());
+        let rt = &rt;
+        Box::new(move || {
             let (client, url) = (client.clone(), url.clone());
             Ok(rt.block_on(concurrent(1, sample, move || {
                 let (client, url) = (client.clone(), url.clone());
                 async move { async_raw(&client, &url, chunks, None).await }
             }))?)
-        }),
+        }) as Sampler<'_>
+    };
+    let mut samplers: Vec<Sampler<'_>> = vec![
+        Box::new(|| rate(sample, || blocking_ours(&pa_name, chunks))),
+        Box::new(|| rate(sample, || blocking_raw(&timed, &url_name, chunks))),
+        Box::new(|| rate(sample, || blocking_raw(&plain, &url_name, chunks))),
+        Box::new(|| rate(sample, || blocking_ours(&pa, chunks))),
+        Box::new(|| rate(sample, || blocking_raw(&timed, &url, chunks))),
+        Box::new(|| rate(sample, || blocking_raw(&plain, &url, chunks))),
+        ours_async(&apa_name),
+        raw_async(&url_name),
+        ours_async(&apa),
+        raw_async(&url),
     ];
     let m = side_by_side(opts.runs(), &mut samplers)?;
     drop(samplers);
-    eprintln!("   blocking {:.0} chunks/s (raw {:.0}); async {:.0} chunks/s (raw {:.0})", m[0], m[1], m[2], m[3]);
+    eprintln!(
+        "   blocking localhost {:.0} chunks/s (raw timeouts {:.0}, plain {:.0}), 127.0.0.1 {:.0} ({:.0}, {:.0}); async localhost {:.0} (raw {:.0}), 127.0.0.1 {:.0} (raw {:.0})",
+        m[0], m[1], m[2], m[3], m[4], m[5], m[6], m[7], m[8], m[9]
+    );
+    let cps = "chunks/s";
+    let mut rows = Vec::new();
+    for (host, b, k) in [("localhost", &name, 0), ("127.0.0.1", &base, 3)] {
+        let ours = instr("blocking", b, chunks);
+        for (what, client, j) in [("same timeouts", "ureq-timeouts", 1), ("plain", "ureq", 2)] {
+            rows.push(
+                Row::new(
+                    "3",
+                    format!("Pareta create_stream vs raw ureq ({what}) + bare loop, {host}"),
+                    Some(m[k]),
+                    Some(m[k + j]),
+                    cps,
+                    Goal::AtLeast(0.95),
+                )
+                .instr(ours, instr(client, b, chunks), 1.05),
+            );
+        }
+    }
+    for (host, b, k) in [("localhost", &name, 6), ("127.0.0.1", &base, 8)] {
+        rows.push(
+            Row::new(
+                "3",
+                format!("AsyncPareta create_stream vs raw reqwest + bare loop, {host}"),
+                Some(m[k]),
+                Some(m[k + 1]),
+                cps,
+                Goal::AtLeast(0.95),
+            )
+            .instr(instr("async", b, chunks), instr("reqwest", b, chunks), 1.05),
+        );
+    }
+
+    // Allocations per chunk, counted by the bench's global allocator.
+    let per = "allocs/chunk";
+    let body = super::decode::stream_body(chunks);
+    let decode_ours = allocs(|| Ok(super::decode::ours_decode(&body, PIECE)? as u64))?;
+    let decode_bare =
+        allocs(|| Ok(super::decode::bare_decode(&body, |c: super::decode::PlainChunk| drop(black_box(c)))? as u64))?;
+    let a_blocking = allocs(|| blocking_ours(&pa_name, chunks))?;
+    let a_ureq = allocs(|| blocking_raw(&plain, &url_name, chunks))?;
+    let a_async = allocs(|| Ok(rt.block_on(async_ours(&apa_name, chunks, None))?))?;
+    let a_reqwest = allocs(|| Ok(rt.block_on(async_raw(&client, &url_name, chunks, None))?))?;
+    eprintln!(
+        "   allocations per chunk: decode {decode_ours:.2} (bare {decode_bare:.2}); blocking {a_blocking:.2} (raw {a_ureq:.2}); async {a_async:.2} (raw {a_reqwest:.2})"
+    );
+    let alloc_row = |name: &str, o: f64, b: f64| Row::new("3", name, Some(o), Some(b), per, Goal::PlusAtMost(2.0));
+    rows.push(alloc_row(
+        "allocations per chunk: ChatStreamDecoder vs bare loop (in process)",
+        decode_ours,
+        decode_bare,
+    ));
+    rows.push(alloc_row("allocations per chunk: Pareta create_stream vs raw ureq + bare loop", a_blocking, a_ureq));
+    rows.push(alloc_row(
+        "allocations per chunk: AsyncPareta create_stream vs raw reqwest + bare loop",
+        a_async,
+        a_reqwest,
+    ));
 
     // Time to first chunk: a stream that pauses after its first event.
     let (ttfc_chunks, pause_ms) = if opts.quick { (500, 300) } else { (2_000, 500) };
@@ -242,29 +335,20 @@ pub fn bench(opts: &Opts, server: &Child, py: Option<&Python>) -> Result<Vec<Row
     };
     let get = |v: &Option<serde_json::Value>, k: &str| v.as_ref().and_then(|v| v.get(k)).and_then(|x| x.as_f64());
     let pause = format!("{ttfc_chunks} chunks, {pause_ms} ms pause after the first");
-    let cps = "chunks/s";
-    Ok(vec![
-        Row::new(
-            "1",
-            "end to end: Pareta create_stream vs (b) Python pareta 0.1.0",
-            Some(m[0]),
-            get(&p_stream, "chunks_per_s"),
-            cps,
-            Goal::AtLeast(8.0),
-        ),
-        Row::new("3", "Pareta create_stream vs raw ureq + bare loop", Some(m[0]), Some(m[1]), cps, Goal::AtLeast(0.8)),
-        Row::new(
-            "3",
-            "AsyncPareta create_stream vs raw reqwest + bare loop",
-            Some(m[2]),
-            Some(m[3]),
-            cps,
-            Goal::AtLeast(0.8),
-        ),
+    let mut out = vec![Row::new(
+        "1",
+        "end to end: Pareta create_stream vs (b) Python pareta 0.1.0",
+        Some(m[3]),
+        get(&p_stream, "chunks_per_s"),
+        cps,
+        Goal::AtLeast(8.0),
+    )];
+    out.extend(rows);
+    out.extend([
         Row::new(
             "3",
             "AsyncPareta create_stream vs Python pareta 0.1.0 (sync)",
-            Some(m[2]),
+            Some(m[8]),
             get(&p_stream, "chunks_per_s"),
             cps,
             Goal::Info,
@@ -301,7 +385,8 @@ pub fn bench(opts: &Opts, server: &Child, py: Option<&Python>) -> Result<Vec<Row
             "ms",
             Goal::Info,
         ),
-    ])
+    ]);
+    Ok(out)
 }
 
 /// Item 5 rows: one child process per stream count and client.

@@ -99,3 +99,30 @@ fn a_slow_ordinary_call_hits_the_total_timeout() {
     assert!(err.is_timeout(), "{err:?}");
     assert!(started.elapsed() < Duration::from_secs(3));
 }
+
+#[test]
+fn a_host_name_base_url_is_served_like_an_ip_literal() {
+    // The client caches the base host's addresses (src/resolver.rs, whose unit
+    // tests count lookups and connections); a name must work like its literal.
+    let ok = || Reply::json(200, r#"{"object":"list","data":[{"id":"m1"}]}"#);
+    let server = RawServer::script(vec![ok(), ok(), ok()]);
+    let pa = client(&server.base_url.replace("127.0.0.1", "localhost"));
+    for _ in 0..3 {
+        assert_eq!(pa.models().list().unwrap().len(), 1);
+    }
+    assert_eq!(server.requests().len(), 3);
+}
+
+#[test]
+fn a_refused_host_name_is_a_connection_error_after_retries() {
+    let pa = pareta_blocking::Pareta::builder()
+        .api_key("pareta_sk_x")
+        .base_url(format!("http://localhost:{}", refused_port()))
+        .max_retries(1)
+        .build()
+        .unwrap();
+    for _ in 0..2 {
+        let err = pa.models().list().unwrap_err();
+        assert!(err.is_connection(), "{err:?}");
+    }
+}
