@@ -6,7 +6,8 @@ use futures_core::Stream;
 use futures_util::{StreamExt, TryStreamExt, stream};
 use pareta_core::trace::{Attempt, CallTrace};
 use pareta_core::{
-    BodyPart, Config, Error, Flow, HttpRequest, Input, Output, Response, TransportError, TransportErrorKind,
+    BodyCollector, BodyPart, Config, Error, Flow, HttpRequest, Input, Output, Response, TransportError,
+    TransportErrorKind,
 };
 use reqwest::header::{CONTENT_LENGTH, HeaderMap, HeaderName, HeaderValue};
 use std::io;
@@ -110,7 +111,7 @@ impl Http {
             // Moved out, not cloned: reading the body needs no headers.
             let mut resp = resp;
             let header_map = std::mem::take(resp.headers_mut());
-            match read_body(resp, idle).await {
+            match read_body(resp, idle, req.max_body).await {
                 Ok(body) => {
                     flow.handle(Instant::now(), Input::Response(Response { status, headers: &header_map, body: &body }))
                 }
@@ -175,17 +176,18 @@ impl Http {
 }
 
 /// Reads a whole body; with an idle limit, each read gets at most `idle`.
-async fn read_body(mut resp: reqwest::Response, idle: Option<Duration>) -> Result<Bytes, TransportError> {
-    let Some(idle) = idle else {
-        return resp.bytes().await.map_err(transport_error);
-    };
-    let mut body = Vec::new();
+/// Within `max` bytes (core's [`BodyCollector`]); dropping `resp` on an error
+/// drops the connection.
+async fn read_body(mut resp: reqwest::Response, idle: Option<Duration>, max: u64) -> Result<Vec<u8>, TransportError> {
+    let mut body = BodyCollector::new(max, resp.content_length())?;
     loop {
-        match tokio::time::timeout(idle, resp.chunk()).await {
-            Ok(Ok(Some(chunk))) => body.extend_from_slice(&chunk),
-            Ok(Ok(None)) => return Ok(body.into()),
-            Ok(Err(e)) => return Err(transport_error(e)),
-            Err(_) => return Err(idle_timeout(idle)),
+        let chunk = match idle {
+            Some(idle) => tokio::time::timeout(idle, resp.chunk()).await.map_err(|_| idle_timeout(idle))?,
+            None => resp.chunk().await,
+        };
+        match chunk.map_err(transport_error)? {
+            Some(chunk) => body.push(&chunk)?,
+            None => return Ok(body.finish()),
         }
     }
 }

@@ -3,7 +3,8 @@
 
 use pareta_core::trace::{Attempt, CallTrace};
 use pareta_core::{
-    BodyPart, Config, Error, Flow, HttpRequest, Input, Output, Response, TransportError, TransportErrorKind,
+    BodyCollector, BodyPart, Config, Error, Flow, HttpRequest, Input, Output, Response, TransportError,
+    TransportErrorKind,
 };
 use std::fs::File;
 use std::io::{self, Read};
@@ -82,9 +83,9 @@ impl Http {
                 flow.handle(Instant::now(), Input::Response(Response { status, headers, body: &[] }));
                 continue;
             }
-            match body.into_with_config().limit(u64::MAX).read_to_vec() {
+            match read_body(body, req.max_body) {
                 Ok(bytes) => flow.handle(Instant::now(), Input::Response(Response { status, headers, body: &bytes })),
-                Err(e) => flow.handle(Instant::now(), Input::Transport(transport_error(e))),
+                Err(e) => flow.handle(Instant::now(), Input::Transport(e)),
             }
         }
     }
@@ -123,6 +124,21 @@ impl Http {
                 .timeout_per_read(req.timeouts.idle);
         }
         self.agent.run(config.build()).map_err(transport_error)
+    }
+}
+
+/// Reads a whole body within `max` bytes (core's [`BodyCollector`]); on an
+/// error the body is dropped unread, and ureq closes its connection.
+fn read_body(body: ureq::Body, max: u64) -> Result<Vec<u8>, TransportError> {
+    let mut collected = BodyCollector::new(max, body.content_length())?;
+    let mut reader = body.into_with_config().limit(u64::MAX).reader();
+    let mut buf = vec![0; 64 * 1024];
+    loop {
+        match reader.read(&mut buf) {
+            Ok(0) => return Ok(collected.finish()),
+            Ok(n) => collected.push(&buf[..n])?,
+            Err(e) => return Err(read_error(e)),
+        }
     }
 }
 

@@ -93,6 +93,7 @@ impl RequestSpec {
             streaming: self.streaming,
             timeouts,
             route: self.route,
+            max_body: cfg.max_response_bytes(),
             attempt: 1,
         }
     }
@@ -174,6 +175,7 @@ impl<T> Call<T> {
                 streaming: false,
                 timeouts: Timeouts { connect: Default::default(), total: None, idle: None, override_client: false },
                 route: "(not sent)",
+                max_body: 0,
                 attempt: 1,
             },
             decode: Box::new(|_| Err(Error::Misuse("a failed call has no response"))),
@@ -259,6 +261,10 @@ impl<T> Flow for Call<T> {
                     AttemptOutcome::Status { status: resp.status, retry_after: retry::retry_after(resp.headers) };
                 let error = Error::Api(Box::new(crate::error::ApiError::from_response(self.request.route, &resp)));
                 self.retry_or_fail(now, outcome, error);
+            }
+            Input::Transport(e) if e.kind == crate::TransportErrorKind::BodyTooLarge => {
+                let error = Error::ResponseTooLarge { route: self.request.route, limit: self.request.max_body };
+                self.state = State::Finished(Some(Err(error)));
             }
             Input::Transport(e) => {
                 self.retry_or_fail(now, AttemptOutcome::Transport(e.kind), e.into());

@@ -16,6 +16,9 @@ pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(60);
 pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 /// Default number of automatic retries (three attempts in all).
 pub const DEFAULT_MAX_RETRIES: u32 = 2;
+/// Default cap on an ordinary (non-stream) response body: far past any reply
+/// of the API, small enough that a broken proxy cannot exhaust memory.
+pub const DEFAULT_MAX_RESPONSE_BYTES: u64 = 64 * 1024 * 1024;
 /// The `User-Agent` every request carries.
 pub const USER_AGENT: &str = concat!("pareta-rust/", env!("CARGO_PKG_VERSION"));
 
@@ -70,6 +73,7 @@ struct Inner {
     max_retries: u32,
     deadline: Option<Duration>,
     max_retry_after: Duration,
+    max_response_bytes: u64,
     /// Shared with every view made by `with_options`.
     budget: Option<Arc<RetryBudget>>,
     rng: Arc<Rng>,
@@ -106,6 +110,10 @@ impl Config {
     pub fn deadline(&self) -> Option<Duration> {
         self.inner.deadline
     }
+    /// The most bytes of an ordinary response body the client reads.
+    pub fn max_response_bytes(&self) -> u64 {
+        self.inner.max_response_bytes
+    }
     /// The longest server-requested retry delay the client waits out.
     pub fn max_retry_after(&self) -> Duration {
         self.inner.max_retry_after
@@ -140,6 +148,7 @@ impl Config {
                 max_retries: options.max_retries.unwrap_or(base.max_retries),
                 deadline: options.deadline.or(base.deadline),
                 max_retry_after: base.max_retry_after,
+                max_response_bytes: base.max_response_bytes,
                 budget: base.budget.clone(),
                 rng: Arc::clone(&base.rng),
                 per_call: Some(per_call),
@@ -172,6 +181,7 @@ pub struct ConfigBuilder {
     max_retries: Option<u32>,
     deadline: Option<Duration>,
     max_retry_after: Option<Duration>,
+    max_response_bytes: Option<u64>,
     budget: Option<Option<RetryBudget>>,
     seed: Option<u64>,
 }
@@ -225,6 +235,13 @@ impl ConfigBuilder {
         self.max_retry_after = Some(max);
         self
     }
+    /// The most bytes of an ordinary (non-stream) response body the client
+    /// reads (default 64 MiB); past it the call fails with
+    /// [`Error::ResponseTooLarge`]. Stream lines have their own bound.
+    pub fn max_response_bytes(mut self, max: u64) -> Self {
+        self.max_response_bytes = Some(max);
+        self
+    }
     /// The client-wide retry budget (default [`RetryBudget::standard`]); `None`
     /// switches it off, so only `max_retries` limits retries.
     pub fn retry_budget(mut self, budget: Option<RetryBudget>) -> Self {
@@ -256,6 +273,7 @@ impl ConfigBuilder {
                 max_retries: self.max_retries.unwrap_or(DEFAULT_MAX_RETRIES),
                 deadline: self.deadline,
                 max_retry_after: self.max_retry_after.unwrap_or(MAX_RETRY_AFTER),
+                max_response_bytes: self.max_response_bytes.unwrap_or(DEFAULT_MAX_RESPONSE_BYTES),
                 budget: self.budget.unwrap_or_else(|| Some(RetryBudget::standard())).map(Arc::new),
                 rng: Arc::new(self.seed.map(Rng::seeded).unwrap_or_else(Rng::from_entropy)),
                 per_call: None,

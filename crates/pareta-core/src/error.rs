@@ -88,6 +88,18 @@ pub enum Error {
         /// `"timeout on ..."`), when one was made.
         last_attempt: Option<String>,
     },
+    /// A response body was larger than the client's limit
+    /// (`max_response_bytes`, 64 MiB by default). Reading stopped at the limit
+    /// and the connection was dropped; the call is not retried.
+    #[error(
+        "the response to {route} is larger than the {limit}-byte limit (max_response_bytes); it was not read further"
+    )]
+    ResponseTooLarge {
+        /// The route template.
+        route: &'static str,
+        /// The limit, in bytes.
+        limit: u64,
+    },
     /// A signed-URL document upload failed at one of its three steps.
     #[error(transparent)]
     Upload(Box<UploadError>),
@@ -403,6 +415,10 @@ pub enum TransportErrorKind {
     Io,
     /// Anything else the HTTP library reported (not retried).
     Other,
+    /// The response body passed the request's size limit
+    /// ([`HttpRequest::max_body`](crate::HttpRequest::max_body)); the driver
+    /// stopped reading and dropped the connection (not retried).
+    BodyTooLarge,
 }
 
 /// A connection-level failure, described without the HTTP library's types.
@@ -428,6 +444,7 @@ impl fmt::Display for TransportError {
             TransportErrorKind::Connect => write!(f, "could not connect to the Pareta API: {}", self.message),
             TransportErrorKind::Timeout => write!(f, "the request timed out: {}", self.message),
             TransportErrorKind::Io => write!(f, "the connection failed: {}", self.message),
+            TransportErrorKind::BodyTooLarge => write!(f, "the response was too large: {}", self.message),
             TransportErrorKind::Other => write!(f, "the HTTP request failed: {}", self.message),
         }
     }

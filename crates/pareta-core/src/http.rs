@@ -166,6 +166,10 @@ pub struct HttpRequest {
     pub timeouts: Timeouts,
     /// The route template, e.g. `GET /v1/tasks/{id}`: for logs and error messages.
     pub route: &'static str,
+    /// The most bytes of a response body (not a stream's) the driver MUST read:
+    /// collect it with [`BodyCollector`], and past this limit stop, drop the
+    /// connection and report [`TransportErrorKind::BodyTooLarge`](crate::TransportErrorKind::BodyTooLarge).
+    pub max_body: u64,
     /// 1 for the first attempt of this request, 2 for its first retry, ...
     pub attempt: u32,
 }
@@ -221,6 +225,72 @@ impl fmt::Debug for HttpRequest {
             .field("attempt", &self.attempt)
             .finish()
     }
+}
+
+/// Collects a response body up to a limit, for both drivers: a body whose
+/// `Content-Length` is past the limit fails before a byte is read, and one
+/// without a length fails as soon as it passes it. Memory stays within the
+/// limit plus one read: the bytes are kept as the reads came (no doubling
+/// `Vec`) and joined once at the end, or read straight into place when the
+/// length is known.
+///
+/// ```
+/// use pareta_core::BodyCollector;
+/// let mut body = BodyCollector::new(8, None).unwrap();
+/// body.push(b"12345").unwrap();
+/// assert!(body.push(b"6789").is_err()); // 9 bytes > 8
+/// assert!(BodyCollector::new(8, Some(1 << 30)).is_err()); // refused from the header
+/// ```
+#[derive(Debug)]
+pub struct BodyCollector {
+    limit: u64,
+    len: u64,
+    /// With a known length: one buffer of that capacity. Without: the reads.
+    parts: Vec<Vec<u8>>,
+}
+
+impl BodyCollector {
+    /// A collector for a body of `content_length` bytes, if the response said.
+    pub fn new(limit: u64, content_length: Option<u64>) -> Result<Self, TransportError> {
+        let mut parts = Vec::new();
+        if let Some(len) = content_length {
+            if len > limit {
+                return Err(too_large(limit));
+            }
+            parts.push(Vec::with_capacity(usize::try_from(len).unwrap_or(0)));
+        }
+        Ok(BodyCollector { limit, len: 0, parts })
+    }
+
+    /// Adds bytes the driver read; past the limit, an error to report as the
+    /// attempt's outcome.
+    pub fn push(&mut self, bytes: &[u8]) -> Result<(), TransportError> {
+        self.len += bytes.len() as u64;
+        if self.len > self.limit {
+            self.parts.clear();
+            return Err(too_large(self.limit));
+        }
+        match self.parts.last_mut() {
+            Some(last) if last.capacity() - last.len() >= bytes.len() => last.extend_from_slice(bytes),
+            _ => self.parts.push(bytes.to_vec()),
+        }
+        Ok(())
+    }
+
+    /// The whole body.
+    pub fn finish(mut self) -> Vec<u8> {
+        if self.parts.len() == 1 {
+            return self.parts.pop().unwrap_or_default();
+        }
+        self.parts.concat()
+    }
+}
+
+fn too_large(limit: u64) -> TransportError {
+    TransportError::new(
+        crate::TransportErrorKind::BodyTooLarge,
+        format!("the response body is larger than the {limit}-byte limit"),
+    )
 }
 
 /// Read access to response headers, whatever map type the driver holds.

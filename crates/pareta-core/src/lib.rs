@@ -90,7 +90,9 @@ pub use config::{ApiKey, Config, ConfigBuilder};
 pub use error::{
     ApiError, ApiErrorKind, DecodeError, Error, TransportError, TransportErrorKind, UploadError, UploadStep,
 };
-pub use http::{Body, BodyPart, Flow, HeaderLookup, HttpRequest, Input, Method, Output, Response, Timeouts};
+pub use http::{
+    Body, BodyCollector, BodyPart, Flow, HeaderLookup, HttpRequest, Input, Method, Output, Response, Timeouts,
+};
 pub use options::RequestOptions;
 pub use pareta_types as types;
 pub use retry::RetryBudget;

@@ -92,7 +92,9 @@ pub fn decide_capped(
     let server_delay = match *outcome {
         AttemptOutcome::Status { status, retry_after } if RETRY_STATUSES.contains(&status) => retry_after,
         AttemptOutcome::Status { .. } => return RetryDecision::Stop,
-        AttemptOutcome::Transport(TransportErrorKind::Other) => return RetryDecision::Stop,
+        AttemptOutcome::Transport(TransportErrorKind::Other | TransportErrorKind::BodyTooLarge) => {
+            return RetryDecision::Stop;
+        }
         AttemptOutcome::Transport(_) => None,
     };
     let after = match server_delay {

@@ -163,6 +163,16 @@ macro_rules! client_surface {
                 self.core = self.core.max_retry_after(max);
                 self
             }
+            /// The most bytes of an ordinary (non-stream) response body the
+            /// client reads (default 64 MiB). Past it, reading stops, the
+            /// connection is dropped and the call fails with
+            /// [`Error::ResponseTooLarge`]($crate::Error::ResponseTooLarge), naming
+            /// the route and the limit; it is not retried. Stream lines have their
+            /// own bound (1 MiB).
+            pub fn max_response_bytes(mut self, max: u64) -> Self {
+                self.core = self.core.max_response_bytes(max);
+                self
+            }
             /// The client-wide retry budget shared by all calls (default
             /// [`RetryBudget::standard`]($crate::RetryBudget::standard)); `None`
             /// switches it off.

@@ -402,3 +402,60 @@ pub fn plain_tcp_server() -> String {
     });
     format!("https://{addr}")
 }
+
+/// A server that answers every request with a `total`-byte JSON-ish body of
+/// spaces, chunked (no length) or with its `Content-Length`, written 64 KiB at
+/// a time until done or the client goes away: for the response-size limit.
+pub fn huge_body_server(total: u64, chunked: bool) -> String {
+    use std::io::{BufRead, BufReader, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    std::thread::spawn(move || {
+        for stream in listener.incoming().flatten() {
+            let mut reader = BufReader::new(stream.try_clone().expect("clone"));
+            let mut line = String::new();
+            while reader.read_line(&mut line).is_ok_and(|n| n > 2) {
+                line.clear();
+            }
+            let mut out = stream;
+            let head = if chunked {
+                "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ntransfer-encoding: chunked\r\n\r\n".to_owned()
+            } else {
+                format!("HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {total}\r\n\r\n")
+            };
+            if out.write_all(head.as_bytes()).is_err() {
+                continue;
+            }
+            let block = vec![b' '; 64 * 1024];
+            let mut sent = 0u64;
+            while sent < total {
+                let ok = if chunked {
+                    out.write_all(format!("{:x}\r\n", block.len()).as_bytes()).is_ok()
+                        && out.write_all(&block).is_ok()
+                        && out.write_all(b"\r\n").is_ok()
+                } else {
+                    out.write_all(&block).is_ok()
+                };
+                if !ok {
+                    break;
+                }
+                sent += block.len() as u64;
+            }
+        }
+    });
+    format!("http://{addr}")
+}
+
+/// This process's resident set and its peak so far, in bytes (Linux).
+pub fn rss_and_peak() -> (u64, u64) {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    let field = |name: &str| {
+        status
+            .lines()
+            .find(|l| l.starts_with(name))
+            .and_then(|l| l.split_whitespace().nth(1))
+            .and_then(|kb| kb.parse::<u64>().ok())
+            .map_or(0, |kb| kb * 1024)
+    };
+    (field("VmRSS:"), field("VmHWM:"))
+}

@@ -173,6 +173,7 @@ impl Upload {
                 override_client: self.cfg.per_call().is_some_and(|p| p.timeouts),
             },
             route: PUT,
+            max_body: self.cfg.max_response_bytes(),
             attempt: 1,
         };
         Call::once(
