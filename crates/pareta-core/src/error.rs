@@ -27,7 +27,9 @@ pub enum Error {
     /// No API key was given (argument or `PARETA_API_KEY`); nothing was sent.
     #[error("missing API key: pass .api_key(..) or set PARETA_API_KEY (mint a pareta_sk_ key in the dashboard)")]
     MissingApiKey,
-    /// A bad argument, caught before any request was sent.
+    /// A bad argument, caught before any request was sent. One case is caught
+    /// later, before anything is created or billed: an eval run whose only
+    /// models come from a frontier keyword whose roster turns out empty.
     #[error("invalid argument: {0}")]
     InvalidArgument(String),
     /// The server answered with a non-2xx status.

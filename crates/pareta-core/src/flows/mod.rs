@@ -103,15 +103,31 @@ fn get<T>(cfg: &Config, route: &'static str, path: Result<String, Error>, decode
     }
 }
 
-/// Passes a sub-call's `Send`/`Sleep`/error through; gives its value on success.
-#[allow(clippy::result_large_err)] // the `Err` is the flow's next output, moved once
-pub(crate) fn step<T, V>(call: &mut Call<T>, now: std::time::Instant) -> Result<T, crate::http::Output<V>> {
+/// In a flow's `poll`: the value of a finished sub-call, or `return` its
+/// output (a `Send`, a `Sleep`, or its error) as the flow's own.
+macro_rules! ready_or_return {
+    ($call:expr, $now:expr) => {
+        match crate::flows::step($call, $now) {
+            std::ops::ControlFlow::Continue(value) => value,
+            std::ops::ControlFlow::Break(output) => return output,
+        }
+    };
+}
+pub(crate) use ready_or_return;
+
+/// Drives a sub-call one step: `Continue(value)` once it has finished, or
+/// `Break(output)` to pass its `Send`, `Sleep` or error on as the flow's own.
+pub(crate) fn step<T, V>(
+    call: &mut Call<T>,
+    now: std::time::Instant,
+) -> std::ops::ControlFlow<crate::http::Output<V>, T> {
     use crate::http::{Flow, Output};
+    use std::ops::ControlFlow::{Break, Continue};
     match call.poll(now) {
-        Output::Send(r) => Err(Output::Send(r)),
-        Output::Sleep(d) => Err(Output::Sleep(d)),
-        Output::Done(Ok(v)) => Ok(v),
-        Output::Done(Err(e)) => Err(Output::Done(Err(e))),
+        Output::Send(r) => Break(Output::Send(r)),
+        Output::Sleep(d) => Break(Output::Sleep(d)),
+        Output::Done(Ok(v)) => Continue(v),
+        Output::Done(Err(e)) => Break(Output::Done(Err(e))),
     }
 }
 

@@ -2,7 +2,7 @@
 //! and wait (poll until terminal or the deadline).
 
 use super::evals::{create_set_for_run, frontier_ids_for_run, retrieve_set_for_task, validate_rows};
-use super::{Call, check_id, decode_record, get, step};
+use super::{Call, check_id, decode_record, get, ready_or_return};
 use crate::call::RequestSpec;
 use crate::config::Config;
 use crate::error::Error;
@@ -25,10 +25,18 @@ pub use super::watch::{WaitRun, wait};
 #[allow(clippy::large_enum_variant)] // one per call, never in a hot collection
 enum CreateState {
     CreateSet(Call<EvalSet>),
-    LookupTask { set_id: String, call: Call<EvalSet> },
-    Roster { set_id: String, call: Call<Vec<String>> },
+    LookupTask {
+        set_id: String,
+        call: Call<EvalSet>,
+    },
+    Roster {
+        set_id: String,
+        call: Call<Vec<String>>,
+    },
     Start(Call<EvalRun>),
     Wait(WaitRun),
+    /// Failed before sending anything (a bad argument); the error is returned once.
+    Failed(Option<Error>),
     Finished,
 }
 
@@ -51,6 +59,7 @@ impl fmt::Debug for CreateRun {
             CreateState::Roster { .. } => "Roster",
             CreateState::Start(_) => "Start",
             CreateState::Wait(_) => "Wait",
+            CreateState::Failed(_) => "Failed",
             CreateState::Finished => "Finished",
         };
         write!(f, "CreateRun<{phase}>")
@@ -99,7 +108,7 @@ pub fn create(cfg: &Config, req: &EvalRunCreate) -> CreateRun {
         state: CreateState::Finished,
     };
     if let Err(e) = validate(req) {
-        flow.state = CreateState::Start(Call::failed(e));
+        flow.state = CreateState::Failed(Some(e));
         return flow;
     }
     flow.state = match &req.source {
@@ -139,7 +148,7 @@ impl CreateRun {
             _ => ids.extend(roster),
         }
         if ids.is_empty() {
-            return CreateState::Start(Call::failed(Error::InvalidArgument(
+            return CreateState::Failed(Some(Error::InvalidArgument(
                 "an eval run needs at least one model: `models` is empty and the frontier roster resolved to no ids"
                     .into(),
             )));
@@ -159,58 +168,54 @@ impl CreateRun {
     }
 }
 
+/// What a finished sub-call of [`CreateRun`] leads to.
+enum Transition {
+    SetCreated(String),
+    TaskKnown { set_id: String, task: String },
+    RosterKnown { set_id: String, ids: Vec<String> },
+    Started(EvalRun),
+}
+
 impl Flow for CreateRun {
     type Value = EvalRun;
 
     fn poll(&mut self, now: Instant) -> Output<EvalRun> {
         loop {
-            let state = std::mem::replace(&mut self.state, CreateState::Finished);
-            self.state = match state {
-                CreateState::CreateSet(mut call) => match step(&mut call, now) {
-                    // `create_set_for_run` guarantees the id (else a Decode error).
-                    Ok(set) => self.after_set(set.id),
-                    Err(out) => {
-                        self.state = CreateState::CreateSet(call);
-                        return out;
-                    }
-                },
-                CreateState::LookupTask { set_id, mut call } => match step(&mut call, now) {
-                    // `retrieve_set_for_task` guarantees the task (else a Decode error).
-                    Ok(set) => {
-                        let task = set.task_id.unwrap_or_default();
-                        let call = self.roster(&task);
-                        self.task = Some(task);
-                        CreateState::Roster { call, set_id }
-                    }
-                    Err(out) => {
-                        self.state = CreateState::LookupTask { set_id, call };
-                        return out;
-                    }
-                },
-                CreateState::Roster { set_id, mut call } => match step(&mut call, now) {
-                    Ok(ids) => self.start(set_id, ids),
-                    Err(out) => {
-                        self.state = CreateState::Roster { set_id, call };
-                        return out;
-                    }
-                },
-                CreateState::Start(mut call) => match step(&mut call, now) {
-                    // With a wait, the start call's decode guarantees the run id.
-                    Ok(run) => match self.wait {
-                        Some(options) => CreateState::Wait(wait(&self.cfg, &run.id, options)),
-                        None => return Output::Done(Ok(run)),
-                    },
-                    Err(out) => {
-                        self.state = CreateState::Start(call);
-                        return out;
-                    }
-                },
-                CreateState::Wait(mut w) => {
-                    let out = w.poll(now);
-                    self.state = CreateState::Wait(w);
-                    return out;
+            // Drive the current step in place; only a finished step changes state.
+            let next = match &mut self.state {
+                // `create_set_for_run` guarantees the id (else a Decode error).
+                CreateState::CreateSet(call) => Transition::SetCreated(ready_or_return!(call, now).id),
+                // `retrieve_set_for_task` guarantees the task (else a Decode error).
+                CreateState::LookupTask { set_id, call } => {
+                    let task = ready_or_return!(call, now).task_id.unwrap_or_default();
+                    Transition::TaskKnown { set_id: std::mem::take(set_id), task }
+                }
+                CreateState::Roster { set_id, call } => {
+                    Transition::RosterKnown { ids: ready_or_return!(call, now), set_id: std::mem::take(set_id) }
+                }
+                CreateState::Start(call) => Transition::Started(ready_or_return!(call, now)),
+                CreateState::Wait(w) => return w.poll(now),
+                CreateState::Failed(e) => {
+                    return Output::Done(Err(e.take().unwrap_or(Error::Misuse("poll after Done"))));
                 }
                 CreateState::Finished => return Output::Done(Err(Error::Misuse("poll was called after Done"))),
+            };
+            self.state = match next {
+                Transition::SetCreated(set_id) => self.after_set(set_id),
+                Transition::TaskKnown { set_id, task } => {
+                    let call = self.roster(&task);
+                    self.task = Some(task);
+                    CreateState::Roster { call, set_id }
+                }
+                Transition::RosterKnown { set_id, ids } => self.start(set_id, ids),
+                // With a wait, the start call's decode guarantees the run id.
+                Transition::Started(run) => match self.wait {
+                    Some(options) => CreateState::Wait(wait(&self.cfg, &run.id, options)),
+                    None => {
+                        self.state = CreateState::Finished;
+                        return Output::Done(Ok(run));
+                    }
+                },
             };
         }
     }
@@ -222,7 +227,7 @@ impl Flow for CreateRun {
             CreateState::Roster { call, .. } => call.handle(now, input),
             CreateState::Start(c) => c.handle(now, input),
             CreateState::Wait(w) => w.handle(now, input),
-            CreateState::Finished => debug_assert!(false, "handle after Done"),
+            CreateState::Failed(_) | CreateState::Finished => debug_assert!(false, "handle without a request"),
         }
     }
 }

@@ -11,6 +11,7 @@ use crate::multipart::Multipart;
 use pareta_types::{Document, UploadDocument};
 use serde_json::Value;
 use std::fmt;
+use std::ops::ControlFlow;
 use std::path::Path;
 use std::time::Instant;
 
@@ -31,9 +32,20 @@ struct Signed {
 enum State {
     Inline(Call<Value>),
     RequestUrl(Call<Signed>),
-    Put { storage_uri: String, call: Call<()> },
+    Put {
+        storage_uri: String,
+        call: Call<()>,
+    },
     Complete(Call<Value>),
+    /// Failed before or between requests; the error is returned once.
+    Failed(Option<Error>),
     Finished,
+}
+
+/// What a finished step of [`Upload`] leads to.
+enum Next {
+    Put(Signed),
+    Complete(String),
 }
 
 /// The upload flow. Its value is the JSON of the last request.
@@ -54,6 +66,7 @@ impl fmt::Debug for Upload {
             State::RequestUrl(_) => "RequestUrl",
             State::Put { .. } => "Put",
             State::Complete(_) => "Complete",
+            State::Failed(_) => "Failed",
             State::Finished => "Finished",
         };
         write!(f, "Upload<{phase} {} bytes>", self.body.len())
@@ -102,19 +115,18 @@ pub fn upload_document(cfg: &Config, req: &UploadDocument, file_len: Option<u64>
         state: State::Finished,
     };
     if unmeasured {
-        flow.state = State::Inline(Call::failed(Error::Misuse("upload_document: the driver did not measure the file")));
+        flow.state = State::Failed(Some(Error::Misuse("upload_document: the driver did not measure the file")));
         return flow;
     }
     let set = match check_id("eval set id", &req.eval_set_id) {
         Ok(s) => s,
         Err(e) => {
-            flow.state = State::Inline(Call::failed(e));
+            flow.state = State::Failed(Some(e));
             return flow;
         }
     };
     if req.field_name.trim().is_empty() {
-        flow.state =
-            State::Inline(Call::failed(Error::InvalidArgument("upload `field_name` must not be empty".into())));
+        flow.state = State::Failed(Some(Error::InvalidArgument("upload `field_name` must not be empty".into())));
         return flow;
     }
     flow.set_path = format!("/v1/eval-sets/{set}");
@@ -217,56 +229,51 @@ fn at_step(step: UploadStep, e: Error) -> Error {
     }
 }
 
+impl Upload {
+    fn fail(&mut self, error: Error) -> Output<Value> {
+        self.state = State::Finished;
+        Output::Done(Err(error))
+    }
+}
+
 impl Flow for Upload {
     type Value = Value;
 
     fn poll(&mut self, now: Instant) -> Output<Value> {
         loop {
-            let state = std::mem::replace(&mut self.state, State::Finished);
-            self.state = match state {
-                State::Inline(mut call) => {
-                    let out = call.poll(now);
-                    self.state = State::Inline(call);
-                    return out;
+            // Drive the current step in place; only a finished step changes state.
+            let next = match &mut self.state {
+                State::Inline(call) => return call.poll(now),
+                State::RequestUrl(call) => match step(call, now) {
+                    ControlFlow::Continue(signed) => Next::Put(signed),
+                    ControlFlow::Break(Output::Done(Err(e))) => return self.fail(at_step(UploadStep::RequestUrl, e)),
+                    ControlFlow::Break(out) => return out,
+                },
+                State::Put { storage_uri, call } => match step(call, now) {
+                    ControlFlow::Continue(()) => Next::Complete(std::mem::take(storage_uri)),
+                    ControlFlow::Break(Output::Done(Err(e))) => return self.fail(at_step(UploadStep::Put, e)),
+                    ControlFlow::Break(out) => return out,
+                },
+                State::Complete(call) => match call.poll(now) {
+                    Output::Done(Err(e)) => return self.fail(at_step(UploadStep::Complete, e)),
+                    out => return out,
+                },
+                State::Failed(e) => {
+                    return Output::Done(Err(e.take().unwrap_or(Error::Misuse("poll was called after Done"))));
                 }
-                State::RequestUrl(mut call) => match step(&mut call, now) {
-                    Ok(signed) => {
-                        if !(signed.upload_url.starts_with("https://") || signed.upload_url.starts_with("http://")) {
-                            return Output::Done(Err(upload_error(
-                                UploadStep::RequestUrl,
-                                None,
-                                format!(
-                                    "the server returned an upload URL that is not http(s): {:?}",
-                                    signed.upload_url
-                                ),
-                                None,
-                            )));
-                        }
-                        State::Put { call: self.put(signed.upload_url), storage_uri: signed.storage_uri }
-                    }
-                    Err(Output::Done(Err(e))) => return Output::Done(Err(at_step(UploadStep::RequestUrl, e))),
-                    Err(out) => {
-                        self.state = State::RequestUrl(call);
-                        return out;
-                    }
-                },
-                State::Put { storage_uri, mut call } => match step(&mut call, now) {
-                    Ok(()) => self.complete(&storage_uri),
-                    Err(Output::Done(Err(e))) => return Output::Done(Err(at_step(UploadStep::Put, e))),
-                    Err(out) => {
-                        self.state = State::Put { storage_uri, call };
-                        return out;
-                    }
-                },
-                State::Complete(mut call) => match call.poll(now) {
-                    Output::Done(Err(e)) => return Output::Done(Err(at_step(UploadStep::Complete, e))),
-                    out => {
-                        self.state = State::Complete(call);
-                        return out;
-                    }
-                },
                 State::Finished => return Output::Done(Err(Error::Misuse("poll was called after Done"))),
-            }
+            };
+            self.state = match next {
+                Next::Put(signed)
+                    if !(signed.upload_url.starts_with("https://") || signed.upload_url.starts_with("http://")) =>
+                {
+                    let detail =
+                        format!("the server returned an upload URL that is not http(s): {:?}", signed.upload_url);
+                    return self.fail(upload_error(UploadStep::RequestUrl, None, detail, None));
+                }
+                Next::Put(signed) => State::Put { call: self.put(signed.upload_url), storage_uri: signed.storage_uri },
+                Next::Complete(storage_uri) => self.complete(&storage_uri),
+            };
         }
     }
 
@@ -275,7 +282,7 @@ impl Flow for Upload {
             State::Inline(c) | State::Complete(c) => c.handle(now, input),
             State::RequestUrl(c) => c.handle(now, input),
             State::Put { call, .. } => call.handle(now, input),
-            State::Finished => debug_assert!(false, "handle after Done"),
+            State::Failed(_) | State::Finished => debug_assert!(false, "handle without a request"),
         }
     }
 }

@@ -13,6 +13,7 @@ use crate::error::Error;
 use crate::http::{Flow, Input, Output};
 use pareta_types::{EvalRun, WaitOptions};
 use std::fmt;
+use std::ops::ControlFlow;
 use std::time::{Duration, Instant};
 
 /// At most this share of the poll interval is added as jitter, so many
@@ -84,13 +85,13 @@ impl Watch {
             match &mut self.state {
                 State::Get(call) => {
                     return match step(call, now) {
-                        Err(out) => {
+                        ControlFlow::Break(out) => {
                             if matches!(out, Output::Done(_)) {
                                 self.state = State::Finished;
                             }
                             out
                         }
-                        Ok(run) => {
+                        ControlFlow::Continue(run) => {
                             self.polls += 1;
                             self.last_status = run.status.as_ref().map(|s| s.as_str().to_owned());
                             self.state = if run.is_terminal() { State::Finished } else { State::Yielded };
