@@ -163,6 +163,12 @@ impl Error {
             _ => None,
         }
     }
+    /// The delay the server asked for (`retry-after-ms` / `Retry-After`) on the
+    /// response behind this error, if it asked: also when it asked for longer
+    /// than the client's `max_retry_after`, which is why the call stopped.
+    pub fn retry_after(&self) -> Option<std::time::Duration> {
+        self.api().and_then(ApiError::retry_after)
+    }
     /// True when no response arrived (timeouts included).
     pub fn is_connection(&self) -> bool {
         matches!(self, Error::Connection(_))

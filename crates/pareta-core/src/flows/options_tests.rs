@@ -132,6 +132,7 @@ fn a_retry_after_past_the_cap_returns_the_error_at_once() {
     let err = s.run(models::list(&builder().build().unwrap())).unwrap_err();
     assert_eq!(s.steps, ["GET /v1/models", "done"], "a 120 s delay is past the default 30 s cap");
     assert_eq!(err.status(), Some(503));
+    assert_eq!(err.retry_after(), Some(Duration::from_secs(120)), "the error says how long the server asked");
     let cfg = builder().max_retry_after(Duration::from_secs(300)).build().unwrap();
     let mut s = Script::new(vec![later(), reply(200, r#"{"data":[]}"#)]);
     s.run(models::list(&cfg)).unwrap();
