@@ -834,9 +834,15 @@ impl ParetaMcp {
         let run = {
             let _gate = self.spend_gate("run_eval").await?;
             let run = self.pa().evals().runs().create(&req).await.map_err(spend_err)?;
-            self.count_receipt(run.meta().billed_micro_usd());
-            if let Some(id) = run_id_of(&run.to_value()) {
-                self.shared.ledger.track_run(&id, run.cost_micro_usd, run.is_terminal());
+            // A run's receipt and its cost are the same charge, seen twice (the
+            // platform may bill up front): count the larger once, per run.
+            let receipt = run.meta().billed_micro_usd();
+            match run_id_of(&run.to_value()) {
+                Some(id) => {
+                    let known = run.cost_micro_usd.max(receipt.unwrap_or(0));
+                    self.shared.ledger.track_run(&id, known, run.is_terminal());
+                }
+                None => self.count_receipt(receipt),
             }
             run
         };
