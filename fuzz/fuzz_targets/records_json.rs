@@ -77,7 +77,7 @@ fuzz_target!(|data: &[u8]| {
         });
         let _ = ChatCompletionChunk::from_json_string(json.to_owned());
         if let Some(v) = value {
-            let ev = DeployEvent { event: "complete".to_owned(), data: v.clone() };
+            let ev = DeployEvent { event: "complete".into(), data: v.clone() };
             let _ = (ev.endpoint(), ev.pct(), ev.stage());
         }
     }

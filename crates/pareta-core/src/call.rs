@@ -35,6 +35,38 @@ impl RequestSpec {
         }
     }
 
+    /// The request of a route template such as `"GET /v1/tasks/{id}"`: the
+    /// method and the path come from the template, each `{…}` segment replaced
+    /// by the next of `ids` (`(what, id)`, checked and percent-encoded), so a
+    /// route is written once. A bad id fails here, before anything is sent.
+    pub fn route(cfg: &Config, route: &'static str, ids: &[(&str, &str)]) -> Result<Self, Error> {
+        let (method, template) = split_route(route);
+        let mut path = String::with_capacity(template.len() + 24);
+        let mut ids = ids.iter();
+        for segment in template.split('/').skip(1) {
+            path.push('/');
+            if segment.starts_with('{') {
+                let (what, id) = ids.next().ok_or(Error::Misuse("a route has more `{}` segments than ids"))?;
+                path.push_str(&crate::flows::check_id(what, id)?);
+            } else {
+                path.push_str(segment);
+            }
+        }
+        Ok(Self::new(cfg, method, route, &path))
+    }
+
+    /// The request of a route template without `{…}` segments.
+    pub fn fixed(cfg: &Config, route: &'static str) -> Self {
+        let (method, path) = split_route(route);
+        Self::new(cfg, method, route, path)
+    }
+
+    /// Appends an encoded query string (`?k=v`, or nothing).
+    pub fn query(mut self, query: &str) -> Self {
+        self.url.push_str(query);
+        self
+    }
+
     pub fn json(mut self, value: &impl serde::Serialize) -> Self {
         // Serializing our own request types into a Vec cannot fail.
         self.body = Body::bytes(serde_json::to_vec(value).unwrap_or_default());
@@ -97,6 +129,18 @@ impl RequestSpec {
             attempt: 1,
         }
     }
+}
+
+/// `"GET /v1/tasks"` → (GET, `/v1/tasks`).
+fn split_route(route: &'static str) -> (Method, &'static str) {
+    let (method, path) = route.split_once(' ').unwrap_or(("GET", route));
+    let method = match method {
+        "POST" => Method::Post,
+        "PUT" => Method::Put,
+        "DELETE" => Method::Delete,
+        _ => Method::Get,
+    };
+    (method, path)
 }
 
 enum State<T> {

@@ -4,7 +4,6 @@ use super::{Call, decode_record};
 use crate::call::{RequestSpec, meta};
 use crate::config::Config;
 use crate::error::Error;
-use crate::http::Method;
 use crate::stream::ChatStreamDecoder;
 use pareta_types::{ChatCompletion, ChatCompletionRequest};
 
@@ -26,7 +25,7 @@ pub fn create(cfg: &Config, req: &ChatCompletionRequest) -> Call<ChatCompletion>
     if let Err(e) = validate(req) {
         return Call::failed(e);
     }
-    let request = RequestSpec::new(cfg, Method::Post, CREATE, "/v1/chat/completions").json(req).build(cfg);
+    let request = RequestSpec::fixed(cfg, CREATE).json(req).build(cfg);
     Call::new(cfg, request, decode_record!(CREATE, ChatCompletion))
 }
 
@@ -37,9 +36,6 @@ pub fn create_stream(cfg: &Config, req: &ChatCompletionRequest) -> Call<ChatStre
     if let Err(e) = validate(req) {
         return Call::failed(e);
     }
-    let request = RequestSpec::new(cfg, Method::Post, CREATE, "/v1/chat/completions")
-        .json(&req.streaming_body())
-        .streaming()
-        .build(cfg);
+    let request = RequestSpec::fixed(cfg, CREATE).json(&req.streaming_body()).streaming().build(cfg);
     Call::new(cfg, request, Box::new(|resp| Ok(ChatStreamDecoder::new(meta(resp)))))
 }

@@ -1,11 +1,10 @@
 //! `endpoints`: deploy (a stream), list, retrieve, start, stop, delete, metrics.
 
-use super::{Call, check_id, decode_record, decode_unit, decode_value, get, lenient};
+use super::{Call, decode_record, decode_unit, decode_value, get, lenient};
 use crate::call::{RequestSpec, meta};
 use crate::config::Config;
 use crate::encode;
 use crate::error::Error;
-use crate::http::Method;
 use crate::stream::DeployStreamDecoder;
 use pareta_types::{DeployRequest, Endpoint, MetricKind, QueryParam, query_params};
 use serde_json::Value;
@@ -27,51 +26,37 @@ pub fn deploy(cfg: &Config, req: &DeployRequest) -> Call<DeployStreamDecoder> {
             "deploy `model` must not be empty (use \"recommended\" for the task's pick)".into(),
         ));
     }
-    let request = RequestSpec::new(cfg, Method::Post, DEPLOY, "/v1/endpoints").json(req).streaming().build(cfg);
+    let request = RequestSpec::fixed(cfg, DEPLOY).json(req).streaming().build(cfg);
     Call::new(cfg, request, Box::new(|resp| Ok(DeployStreamDecoder::new(meta(resp)))))
 }
 
 /// `GET /v1/endpoints`: a bare array of records (`{}` or `null` reads as empty).
 pub fn list(cfg: &Config) -> Call<Vec<Endpoint>> {
-    get(cfg, LIST, Ok("/v1/endpoints".into()), Box::new(|resp| lenient::list(LIST, resp)))
+    get(cfg, LIST, &[], "", Box::new(|resp| lenient::list(LIST, resp)))
 }
 
 /// `GET /v1/endpoints/{id}`.
 pub fn retrieve(cfg: &Config, id: &str) -> Call<Endpoint> {
-    let path = check_id("endpoint id", id).map(|id| format!("/v1/endpoints/{id}"));
-    get(cfg, RETRIEVE, path, decode_record!(RETRIEVE, Endpoint))
+    get(cfg, RETRIEVE, &[("endpoint id", id)], "", decode_record!(RETRIEVE, Endpoint))
 }
 
-fn post_action(cfg: &Config, route: &'static str, id: &str, action: &str) -> Call<Value> {
-    match check_id("endpoint id", id) {
-        Ok(id) => {
-            let request =
-                RequestSpec::new(cfg, Method::Post, route, &format!("/v1/endpoints/{id}/{action}")).build(cfg);
-            Call::new(cfg, request, decode_value(route))
-        }
-        Err(e) => Call::failed(e),
-    }
+fn post_action(cfg: &Config, route: &'static str, id: &str) -> Call<Value> {
+    get(cfg, route, &[("endpoint id", id)], "", decode_value(route))
 }
 
 /// `POST /v1/endpoints/{id}/start`: the raw status JSON.
 pub fn start(cfg: &Config, id: &str) -> Call<Value> {
-    post_action(cfg, START, id, "start")
+    post_action(cfg, START, id)
 }
 
 /// `POST /v1/endpoints/{id}/stop`: the raw status JSON.
 pub fn stop(cfg: &Config, id: &str) -> Call<Value> {
-    post_action(cfg, STOP, id, "stop")
+    post_action(cfg, STOP, id)
 }
 
 /// `DELETE /v1/endpoints/{id}`.
 pub fn delete(cfg: &Config, id: &str) -> Call<()> {
-    match check_id("endpoint id", id) {
-        Ok(id) => {
-            let request = RequestSpec::new(cfg, Method::Delete, DELETE, &format!("/v1/endpoints/{id}")).build(cfg);
-            Call::new(cfg, request, decode_unit())
-        }
-        Err(e) => Call::failed(e),
-    }
+    get(cfg, DELETE, &[("endpoint id", id)], "", decode_unit())
 }
 
 /// `GET /v1/endpoints/{id}/{kind}?params`: the raw metric JSON. `params` are any
@@ -98,7 +83,5 @@ where
             )));
         }
     };
-    let path =
-        check_id("endpoint id", id).map(|id| format!("/v1/endpoints/{id}/{}{}", kind.as_str(), encode::query(&params)));
-    get(cfg, route, path, decode_value(route))
+    get(cfg, route, &[("endpoint id", id)], &encode::query(&params), decode_value(route))
 }

@@ -1,12 +1,11 @@
 //! `evals.frontier_models` and `evals.sets`: create (multipart JSONL), list,
 //! retrieve, delete.
 
-use super::{Call, check_id, decode_unit, get, lenient};
+use super::{Call, decode_unit, get, lenient};
 use crate::call::RequestSpec;
 use crate::config::Config;
 use crate::encode;
 use crate::error::Error;
-use crate::http::Method;
 use crate::multipart::Multipart;
 use pareta_types::{EvalRows, EvalSet, EvalSetCreate, FrontierModel};
 
@@ -22,12 +21,14 @@ pub fn frontier_models(cfg: &Config, task: Option<&str>) -> Call<Vec<FrontierMod
 }
 
 fn frontier_with<T>(cfg: &Config, task: Option<&str>, decode: crate::call::Decode<T>) -> Call<T> {
-    let path = match task {
-        Some(t) if t.trim().is_empty() => Err(Error::InvalidArgument("task must not be empty when given".into())),
-        Some(t) => Ok(format!("/v1/eval/frontier-models{}", encode::query(&[("task", t)]))),
-        None => Ok("/v1/eval/frontier-models".to_owned()),
+    let query = match task {
+        Some(t) if t.trim().is_empty() => {
+            return Call::failed(Error::InvalidArgument("task must not be empty when given".into()));
+        }
+        Some(t) => encode::query(&[("task", t)]),
+        None => String::new(),
     };
-    get(cfg, FRONTIER, path, decode)
+    get(cfg, FRONTIER, &[], &query, decode)
 }
 
 /// The roster's ids for an eval run: every model (`Frontier::All`) or the
@@ -97,11 +98,11 @@ pub(crate) fn create_set_for_run(cfg: &Config, req: &EvalSetCreate) -> Call<Eval
 /// frontier keyword): a reply without `eval_set.task_id` is a decode error.
 pub(crate) fn retrieve_set_for_task(cfg: &Config, id: &str) -> Call<EvalSet> {
     let mut decode = decode_set(RETRIEVE);
-    let path = check_id("eval set id", id).map(|id| format!("/v1/eval-sets/{id}"));
     get(
         cfg,
         RETRIEVE,
-        path,
+        &[("eval set id", id)],
+        "",
         Box::new(move |resp| {
             let set = decode(resp)?;
             if set.task_id.as_deref().is_none_or(str::is_empty) {
@@ -130,29 +131,21 @@ fn create_set_with(cfg: &Config, req: &EvalSetCreate, decode: crate::call::Decod
     form.text("name", &name);
     form.file_bytes("items", &format!("items.{}.jsonl", req.task), "application/jsonl", req.rows.to_jsonl());
     let content_type = form.content_type();
-    let request =
-        RequestSpec::new(cfg, Method::Post, CREATE, "/v1/eval-sets").body(form.finish(), content_type).build(cfg);
+    let request = RequestSpec::fixed(cfg, CREATE).body(form.finish(), content_type).build(cfg);
     Call::new(cfg, request, decode)
 }
 
 /// `GET /v1/eval-sets`.
 pub fn list_sets(cfg: &Config) -> Call<Vec<EvalSet>> {
-    get(cfg, LIST, Ok("/v1/eval-sets".into()), Box::new(|resp| lenient::list_in(LIST, resp, "eval_sets")))
+    get(cfg, LIST, &[], "", Box::new(|resp| lenient::list_in(LIST, resp, "eval_sets")))
 }
 
 /// `GET /v1/eval-sets/{id}`.
 pub fn retrieve_set(cfg: &Config, id: &str) -> Call<EvalSet> {
-    let path = check_id("eval set id", id).map(|id| format!("/v1/eval-sets/{id}"));
-    get(cfg, RETRIEVE, path, decode_set(RETRIEVE))
+    get(cfg, RETRIEVE, &[("eval set id", id)], "", decode_set(RETRIEVE))
 }
 
 /// `DELETE /v1/eval-sets/{id}`.
 pub fn delete_set(cfg: &Config, id: &str) -> Call<()> {
-    match check_id("eval set id", id) {
-        Ok(id) => {
-            let request = RequestSpec::new(cfg, Method::Delete, DELETE, &format!("/v1/eval-sets/{id}")).build(cfg);
-            Call::new(cfg, request, decode_unit())
-        }
-        Err(e) => Call::failed(e),
-    }
+    get(cfg, DELETE, &[("eval set id", id)], "", decode_unit())
 }

@@ -33,7 +33,7 @@ use crate::call::RequestSpec;
 use crate::config::Config;
 use crate::encode;
 use crate::error::Error;
-use crate::http::{Method, Response};
+use crate::http::Response;
 
 use serde_json::value::RawValue;
 use std::collections::HashMap;
@@ -85,7 +85,7 @@ fn decode_unit() -> crate::call::Decode<()> {
 /// Rejects an empty id before it can turn `/v1/tasks/{id}` into `/v1/tasks/`,
 /// and the dot segments: no resource is named `.` or `..`, and WHATWG URL
 /// parsers (reqwest's) resolve even their encoded forms away.
-fn check_id(what: &str, id: &str) -> Result<String, Error> {
+pub(crate) fn check_id(what: &str, id: &str) -> Result<String, Error> {
     if id.trim().is_empty() {
         return Err(Error::InvalidArgument(format!("{what} must not be empty")));
     }
@@ -95,12 +95,24 @@ fn check_id(what: &str, id: &str) -> Result<String, Error> {
     Ok(encode::path_segment(id))
 }
 
-/// A GET of `path` decoding `T`; fails early when `id` is empty.
-fn get<T>(cfg: &Config, route: &'static str, path: Result<String, Error>, decode: crate::call::Decode<T>) -> Call<T> {
-    match path {
-        Ok(path) => Call::new(cfg, RequestSpec::new(cfg, Method::Get, route, &path).build(cfg), decode),
+/// A call of `spec` whose 2xx answer `decode` reads; a spec that failed (a bad
+/// id) fails the call before anything is sent.
+fn call<T>(cfg: &Config, spec: Result<RequestSpec, Error>, decode: crate::call::Decode<T>) -> Call<T> {
+    match spec {
+        Ok(spec) => Call::new(cfg, spec.build(cfg), decode),
         Err(e) => Call::failed(e),
     }
+}
+
+/// A call of `route` (its `{…}` filled by `ids`) with `query` appended.
+fn get<T>(
+    cfg: &Config,
+    route: &'static str,
+    ids: &[(&str, &str)],
+    query: &str,
+    decode: crate::call::Decode<T>,
+) -> Call<T> {
+    call(cfg, RequestSpec::route(cfg, route, ids).map(|s| s.query(query)), decode)
 }
 
 /// In a flow's `poll`: the value of a finished sub-call, or `return` its

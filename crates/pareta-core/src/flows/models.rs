@@ -8,5 +8,5 @@ const LIST: &str = "GET /v1/models";
 
 /// `GET /v1/models`: the callable endpoints.
 pub fn list(cfg: &Config) -> super::Call<ModelList> {
-    get(cfg, LIST, Ok("/v1/models".into()), decode_record!(LIST, ModelList))
+    get(cfg, LIST, &[], "", decode_record!(LIST, ModelList))
 }

@@ -2,11 +2,11 @@
 //! and wait (poll until terminal or the deadline).
 
 use super::evals::{create_set_for_run, frontier_ids_for_run, retrieve_set_for_task, validate_rows};
-use super::{Call, check_id, decode_record, get, ready_or_return};
+use super::{Call, decode_record, get, ready_or_return};
 use crate::call::RequestSpec;
 use crate::config::Config;
 use crate::error::Error;
-use crate::http::{Flow, Input, Method, Output};
+use crate::http::{Flow, Input, Output};
 use pareta_types::{EvalRun, EvalRunCreate, EvalRunSource, EvalSet, EvalSetCreate, Frontier, WaitOptions};
 use std::fmt;
 use std::time::Instant;
@@ -16,8 +16,7 @@ const RETRIEVE: &str = "GET /v1/eval-runs/{id}";
 
 /// `GET /v1/eval-runs/{id}`: the run and its results.
 pub fn retrieve(cfg: &Config, id: &str) -> Call<EvalRun> {
-    let path = check_id("run id", id).map(|id| format!("/v1/eval-runs/{id}"));
-    get(cfg, RETRIEVE, path, decode_record!(RETRIEVE, EvalRun))
+    get(cfg, RETRIEVE, &[("run id", id)], "", decode_record!(RETRIEVE, EvalRun))
 }
 
 pub use super::watch::{WaitRun, wait};
@@ -154,7 +153,7 @@ impl CreateRun {
             )));
         }
         let body = serde_json::json!({ "eval_set_id": set_id, "candidate_model_ids": ids });
-        let request = RequestSpec::new(&self.cfg, Method::Post, CREATE, "/v1/eval-runs").json(&body).build(&self.cfg);
+        let request = RequestSpec::fixed(&self.cfg, CREATE).json(&body).build(&self.cfg);
         let decode = decode_record!(CREATE, EvalRun);
         let needs_id = self.wait.is_some();
         let decode: crate::call::Decode<EvalRun> = Box::new(move |resp| {

@@ -1,10 +1,9 @@
 //! `tasks`: list, retrieve, match, leaderboard, recommended.
 
-use super::{Call, check_id, decode_record, get, lenient};
+use super::{Call, decode_record, get, lenient};
 use crate::call::RequestSpec;
 use crate::config::Config;
 use crate::error::Error;
-use crate::http::Method;
 use pareta_types::{Leaderboard, Task, TaskMatch};
 
 const LIST: &str = "GET /v1/tasks";
@@ -17,16 +16,13 @@ pub const DEFAULT_TOP_K: u32 = 5;
 
 /// `GET /v1/tasks`: the benchmark catalog (`{}` or a `null` list reads as empty).
 pub fn list(cfg: &Config) -> Call<Vec<Task>> {
-    get(cfg, LIST, Ok("/v1/tasks".into()), Box::new(|resp| lenient::list_in(LIST, resp, "tasks")))
+    get(cfg, LIST, &[], "", Box::new(|resp| lenient::list_in(LIST, resp, "tasks")))
 }
 
 /// `GET /v1/tasks/{id}[?examples_n=N]`.
 pub fn retrieve(cfg: &Config, id: &str, examples_n: Option<u32>) -> Call<Task> {
-    let path = check_id("task id", id).map(|id| match examples_n {
-        Some(n) => format!("/v1/tasks/{id}?examples_n={n}"),
-        None => format!("/v1/tasks/{id}"),
-    });
-    get(cfg, RETRIEVE, path, decode_record!(RETRIEVE, Task))
+    let query = examples_n.map(|n| format!("?examples_n={n}")).unwrap_or_default();
+    get(cfg, RETRIEVE, &[("task id", id)], &query, decode_record!(RETRIEVE, Task))
 }
 
 /// `POST /v1/tasks/match` `{"query", "top_k"}`.
@@ -38,19 +34,17 @@ pub fn match_intent(cfg: &Config, query: &str, top_k: u32) -> Call<TaskMatch> {
         return Call::failed(Error::InvalidArgument("top_k must be at least 1".into()));
     }
     let body = serde_json::json!({ "query": query, "top_k": top_k });
-    let request = RequestSpec::new(cfg, Method::Post, MATCH, "/v1/tasks/match").json(&body).build(cfg);
+    let request = RequestSpec::fixed(cfg, MATCH).json(&body).build(cfg);
     Call::new(cfg, request, decode_record!(MATCH, TaskMatch))
 }
 
 /// `GET /v1/tasks/{id}/leaderboard`.
 pub fn leaderboard(cfg: &Config, id: &str) -> Call<Leaderboard> {
-    let path = check_id("task id", id).map(|id| format!("/v1/tasks/{id}/leaderboard"));
-    get(cfg, LEADERBOARD, path, decode_record!(LEADERBOARD, Leaderboard))
+    get(cfg, LEADERBOARD, &[("task id", id)], "", decode_record!(LEADERBOARD, Leaderboard))
 }
 
 /// The leaderboard's `recommended` alias: what `model: "recommended"` deploys.
 pub fn recommended(cfg: &Config, id: &str) -> Call<Option<String>> {
-    let path = check_id("task id", id).map(|id| format!("/v1/tasks/{id}/leaderboard"));
     let decode = decode_record!(LEADERBOARD, Leaderboard);
-    get(cfg, LEADERBOARD, path, Box::new(move |resp| Ok(decode(resp)?.recommended)))
+    get(cfg, LEADERBOARD, &[("task id", id)], "", Box::new(move |resp| Ok(decode(resp)?.recommended)))
 }

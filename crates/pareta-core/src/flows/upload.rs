@@ -51,7 +51,8 @@ enum Next {
 /// The upload flow. Its value is the JSON of the last request.
 pub struct Upload {
     cfg: Config,
-    set_path: String,
+    /// The eval set, checked when the flow is built.
+    set_id: String,
     idx: u64,
     field_name: String,
     mime: String,
@@ -107,7 +108,7 @@ pub fn upload_document(cfg: &Config, req: &UploadDocument, file_len: Option<u64>
     let unmeasured = file_len.is_none() && file_to_measure(req).is_some();
     let mut flow = Upload {
         cfg: cfg.clone(),
-        set_path: String::new(),
+        set_id: req.eval_set_id.clone(),
         idx: req.idx,
         field_name: req.field_name.clone(),
         mime: mime_for(req),
@@ -118,18 +119,14 @@ pub fn upload_document(cfg: &Config, req: &UploadDocument, file_len: Option<u64>
         flow.state = State::Failed(Some(Error::Misuse("upload_document: the driver did not measure the file")));
         return flow;
     }
-    let set = match check_id("eval set id", &req.eval_set_id) {
-        Ok(s) => s,
-        Err(e) => {
-            flow.state = State::Failed(Some(e));
-            return flow;
-        }
-    };
+    if let Err(e) = check_id("eval set id", &req.eval_set_id) {
+        flow.state = State::Failed(Some(e));
+        return flow;
+    }
     if req.field_name.trim().is_empty() {
         flow.state = State::Failed(Some(Error::InvalidArgument("upload `field_name` must not be empty".into())));
         return flow;
     }
-    flow.set_path = format!("/v1/eval-sets/{set}");
     flow.state = if size < INLINE_LIMIT { flow.inline(&req.document.file_name()) } else { flow.request_url(size) };
     flow
 }
@@ -146,16 +143,21 @@ impl Upload {
             BodyPart::File { path, len } => form.file_path("file", file_name, &self.mime, path.clone(), *len),
         }
         let ct = form.content_type();
-        let path = format!("{}/attach-blob", self.set_path);
-        let request = RequestSpec::new(&self.cfg, Method::Post, ATTACH, &path).body(form.finish(), ct).build(&self.cfg);
-        State::Inline(Call::new(&self.cfg, request, decode_value(ATTACH)))
+        match self.spec(ATTACH) {
+            Ok(spec) => {
+                State::Inline(Call::new(&self.cfg, spec.body(form.finish(), ct).build(&self.cfg), decode_value(ATTACH)))
+            }
+            Err(e) => State::Failed(Some(e)),
+        }
     }
 
     fn request_url(&self, size: u64) -> State {
         let body =
             serde_json::json!({"idx": self.idx, "field_name": self.field_name, "mime": self.mime, "file_size": size});
-        let path = format!("{}/blob-upload-url", self.set_path);
-        let request = RequestSpec::new(&self.cfg, Method::Post, URL, &path).json(&body).build(&self.cfg);
+        let request = match self.spec(URL) {
+            Ok(spec) => spec.json(&body).build(&self.cfg),
+            Err(e) => return State::Failed(Some(e)),
+        };
         State::RequestUrl(Call::new(
             &self.cfg,
             request,
@@ -168,6 +170,11 @@ impl Upload {
                 Ok(Signed { upload_url: text("upload_url")?, storage_uri: text("storage_uri")? })
             }),
         ))
+    }
+
+    /// The request of one of the set's upload routes.
+    fn spec(&self, route: &'static str) -> Result<RequestSpec, Error> {
+        RequestSpec::route(&self.cfg, route, &[("eval set id", &self.set_id)])
     }
 
     /// The storage PUT: only the content type and user agent, never the API key.
@@ -204,9 +211,12 @@ impl Upload {
 
     fn complete(&self, storage_uri: &str) -> State {
         let body = serde_json::json!({"idx": self.idx, "field_name": self.field_name, "storage_uri": storage_uri, "mime": self.mime});
-        let path = format!("{}/blob-upload-complete", self.set_path);
-        let request = RequestSpec::new(&self.cfg, Method::Post, COMPLETE, &path).json(&body).build(&self.cfg);
-        State::Complete(Call::new(&self.cfg, request, decode_value(COMPLETE)))
+        match self.spec(COMPLETE) {
+            Ok(spec) => {
+                State::Complete(Call::new(&self.cfg, spec.json(&body).build(&self.cfg), decode_value(COMPLETE)))
+            }
+            Err(e) => State::Failed(Some(e)),
+        }
     }
 }
 
