@@ -148,7 +148,7 @@ fn the_retry_budget_bounds_retries_across_calls_against_a_dead_server() {
     for _ in 0..10 {
         let mut s = Script::new(vec![]);
         let mut flow = models::list(&cfg);
-        let mut now = std::time::Instant::now();
+        let mut now = s.now();
         loop {
             match crate::Flow::poll(&mut flow, now) {
                 crate::Output::Send(_) => {

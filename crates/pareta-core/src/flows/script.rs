@@ -65,6 +65,11 @@ impl Script {
         }
     }
 
+    /// The fake clock's current time (for tests that drive a flow by hand).
+    pub fn now(&self) -> Instant {
+        self.now
+    }
+
     pub fn elapsed(&self) -> Duration {
         self.now - self.start
     }
