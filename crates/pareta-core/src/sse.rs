@@ -193,7 +193,7 @@ impl SseDecoder {
                 // Borrowed for valid UTF-8 (the rule); an invalid byte becomes a
                 // 3-byte U+FFFD, so the bound is checked on the text as stored,
                 // joining `\n` included.
-                let text = String::from_utf8_lossy(value);
+                let text = utf8_lossy(value);
                 if self.data.len() + usize::from(self.has_data) + text.len() > self.max_line {
                     return Err(self.fail());
                 }
@@ -203,8 +203,8 @@ impl SseDecoder {
                 self.data.push_str(&text);
                 self.has_data = true;
             }
-            b"event" => self.event = Some(String::from_utf8_lossy(value).into_owned()),
-            b"id" if !value.contains(&0) => self.id = Some(String::from_utf8_lossy(value).into_owned()),
+            b"event" => self.event = Some(utf8_lossy(value).into_owned()),
+            b"id" if !value.contains(&0) => self.id = Some(utf8_lossy(value).into_owned()),
             _ => {}
         }
         Ok(None)
@@ -223,6 +223,17 @@ impl SseDecoder {
         self.event = None;
         self.data.clear();
         self.has_data = false;
+    }
+}
+
+/// `value` as text, invalid bytes replaced by U+FFFD. `str::from_utf8` first:
+/// it validates valid text (all of it, in practice) several times faster than
+/// `String::from_utf8_lossy`'s chunk iterator, which measured 1.3k instructions
+/// per 190-byte chat chunk.
+fn utf8_lossy(value: &[u8]) -> std::borrow::Cow<'_, str> {
+    match std::str::from_utf8(value) {
+        Ok(text) => std::borrow::Cow::Borrowed(text),
+        Err(_) => String::from_utf8_lossy(value),
     }
 }
 

@@ -1,5 +1,7 @@
 //! OpenAI-compatible chat: the request, the completion and the streamed chunk.
 
+mod strict;
+
 use crate::record::RawJson;
 use crate::{FinishReason, JsonMap, ResponseMeta, Role};
 use serde::{Deserialize, Serialize, Serializer};
@@ -316,7 +318,7 @@ pub struct ChatCompletionChunk {
     #[serde(skip)]
     meta: ResponseMeta,
 }
-record!(ChatCompletionChunk, nested: [choices, usage]);
+record!(ChatCompletionChunk, fast: strict::parse, nested: [choices, usage]);
 
 impl ChatCompletionChunk {
     /// The first choice's incremental text; `None` on role preambles and finish markers.

@@ -12,14 +12,71 @@ pub(crate) struct Doc {
     value: OnceLock<Value>,
 }
 
-/// One step from a record to a nested one: a field name or a list index.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub(crate) enum Seg {
-    #[default]
-    End,
-    /// A field name (a thin pointer keeps paths small).
-    Key(&'static &'static str),
-    Index(u32),
+/// The field names records nest under. A path step names one by its position
+/// here, so that a step is four bytes: every record carries its path, and a
+/// stream moves one chunk (five records) per token.
+const KEYS: &[&str] =
+    &["candidates", "choices", "chosen", "data", "delta", "frontier", "message", "models", "results", "usage"];
+
+/// Steps at and above this are list indices; below it, `KEYS` positions + 1.
+const FIRST_INDEX: u32 = 1 << 10;
+
+/// One step from a record to a nested one: a field name or a list index
+/// (`0` ends a path).
+#[derive(Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) struct Seg(u32);
+
+impl fmt::Debug for Seg {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.0 {
+            0 => f.write_str("end"),
+            i if i >= FIRST_INDEX => write!(f, "{}", i - FIRST_INDEX),
+            k => f.write_str(KEYS[k as usize - 1]),
+        }
+    }
+}
+
+impl Seg {
+    const END: Seg = Seg(0);
+
+    /// The step into field `name`, which must be in `KEYS` (checked at compile
+    /// time where the record macros use it).
+    pub(crate) const fn key(name: &str) -> Seg {
+        let mut i = 0;
+        while i < KEYS.len() {
+            if str_eq(KEYS[i], name) {
+                return Seg(i as u32 + 1);
+            }
+            i += 1;
+        }
+        panic!("a nested record field missing from record::KEYS")
+    }
+
+    pub(crate) fn index(i: usize) -> Seg {
+        Seg(u32::try_from(i).unwrap_or(u32::MAX).saturating_add(FIRST_INDEX))
+    }
+
+    fn step<'v>(self, v: &'v Value) -> Option<&'v Value> {
+        match self.0 {
+            i if i >= FIRST_INDEX => v.get((i - FIRST_INDEX) as usize),
+            k => v.get(KEYS[k as usize - 1]),
+        }
+    }
+}
+
+const fn str_eq(a: &str, b: &str) -> bool {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    if a.len() != b.len() {
+        return false;
+    }
+    let mut i = 0;
+    while i < a.len() {
+        if a[i] != b[i] {
+            return false;
+        }
+        i += 1;
+    }
+    true
 }
 
 /// Where a nested record sits in its document (records nest at most three deep:
@@ -28,11 +85,11 @@ pub(crate) enum Seg {
 pub(crate) struct Path([Seg; 3]);
 
 impl Path {
-    pub(crate) const ROOT: Path = Path([Seg::End; 3]);
+    pub(crate) const ROOT: Path = Path([Seg::END; 3]);
 
     pub(crate) fn push(self, seg: Seg) -> Path {
         let mut p = self;
-        match p.0.iter_mut().find(|s| **s == Seg::End) {
+        match p.0.iter_mut().find(|s| **s == Seg::END) {
             Some(slot) => *slot = seg,
             None => debug_assert!(false, "records nest at most three deep"),
         }
@@ -40,7 +97,7 @@ impl Path {
     }
 
     fn is_root(&self) -> bool {
-        self.0[0] == Seg::End
+        self.0[0] == Seg::END
     }
 }
 
@@ -57,7 +114,7 @@ pub(crate) struct RawJson {
     doc: Option<Arc<Doc>>,
     path: Path,
     /// A nested record's own text, made on first `raw_json()`.
-    text: OnceLock<String>,
+    text: OnceLock<Box<str>>,
 }
 
 fn empty_object() -> &'static Value {
@@ -83,13 +140,8 @@ impl RawJson {
         if self.path.is_root() {
             return v;
         }
-        for seg in self.path.0 {
-            let next = match seg {
-                Seg::End => break,
-                Seg::Key(k) => v.get(*k),
-                Seg::Index(i) => v.get(i as usize),
-            };
-            v = match next {
+        for seg in self.path.0.into_iter().take_while(|s| *s != Seg::END) {
+            v = match seg.step(v) {
                 Some(n) => n,
                 None => return empty_object(),
             };
@@ -112,7 +164,7 @@ impl RawJson {
     pub(crate) fn text(&self) -> &str {
         match &self.doc {
             Some(doc) if self.path.is_root() => &doc.text,
-            _ => self.text.get_or_init(|| self.value().to_string()),
+            _ => self.text.get_or_init(|| self.value().to_string().into()),
         }
     }
 }
@@ -151,7 +203,7 @@ pub(crate) trait Bind {
 impl<T: Typed> Bind for Vec<T> {
     fn bind_at(&mut self, doc: &Arc<Doc>, path: Path) {
         for (i, item) in self.iter_mut().enumerate() {
-            item.bind(doc, path.push(Seg::Index(i as u32)));
+            item.bind(doc, path.push(Seg::index(i)));
         }
     }
 }
@@ -193,16 +245,18 @@ fn kind(v: &Value) -> &'static str {
 /// JSON kept), which is how records read inside lists of other types. The struct
 /// has a `raw: RawJson` field, derives `Default` and `Deserialize` with
 /// `#[serde(remote = "Self")]` (an inherent `deserialize` for the typed fields),
-/// and lists its nested record fields.
+/// and lists its nested record fields. `$fast` may read a whole text strictly
+/// first (`None`: the lenient parse decides); it must give exactly the record
+/// the lenient parse would.
 macro_rules! raw_access {
-    ($ty:ident, $fixup:expr, [$($nested:ident),*]) => {
+    ($ty:ident, $fixup:expr, $fast:expr, [$($nested:ident),*]) => {
         impl $crate::record::Typed for $ty {
             fn fields<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
                 $ty::deserialize(d)
             }
             fn bind(&mut self, doc: &std::sync::Arc<$crate::record::Doc>, path: $crate::record::Path) {
                 self.raw = $crate::record::RawJson::at(doc, path);
-                $( $crate::record::Bind::bind_at(&mut self.$nested, doc, path.push($crate::record::Seg::Key(&stringify!($nested)))); )*
+                $( $crate::record::Bind::bind_at(&mut self.$nested, doc, path.push(const { $crate::record::Seg::key(stringify!($nested)) })); )*
             }
         }
 
@@ -228,10 +282,16 @@ macro_rules! raw_access {
             pub fn from_json_string(json: String) -> Result<Self, serde_json::Error> {
                 let rec = match json.trim_start().as_bytes().first() {
                     Some(b'{') => {
-                        let mut de = serde_json::Deserializer::from_str(&json);
-                        let rec = $ty::deserialize(&mut de)?;
-                        de.end()?;
-                        rec
+                        let fast: fn(&str) -> Option<$ty> = $fast;
+                        match fast(&json) {
+                            Some(rec) => rec,
+                            None => {
+                                let mut de = serde_json::Deserializer::from_str(&json);
+                                let rec = $ty::deserialize(&mut de)?;
+                                de.end()?;
+                                rec
+                            }
+                        }
                     }
                     _ => {
                         $crate::record::null_or_error(&json, "a JSON object")?;
@@ -320,11 +380,17 @@ macro_rules! raw_access {
 
 /// A top-level record (a response body): the shared API plus response metadata.
 macro_rules! record {
+    ($ty:ident, fast: $fast:expr, nested: [$($nested:ident),*]) => {
+        record!(@full $ty, |_r: &mut $ty| {}, $fast, [$($nested),*]);
+    };
     ($ty:ident $(, nested: [$($nested:ident),*])?) => {
         record!($ty, |_r: &mut $ty| {} $(, nested: [$($nested),*])?);
     };
     ($ty:ident, $fixup:expr $(, nested: [$($nested:ident),*])?) => {
-        raw_access!($ty, $fixup, [$($($nested),*)?]);
+        record!(@full $ty, $fixup, |_: &str| None, [$($($nested),*)?]);
+    };
+    (@full $ty:ident, $fixup:expr, $fast:expr, [$($nested:ident),*]) => {
+        raw_access!($ty, $fixup, $fast, [$($nested),*]);
 
         impl $ty {
             /// Metadata of the HTTP response this record came from (request id,
@@ -345,7 +411,7 @@ macro_rules! record {
 /// A nested record (a choice, a leaderboard row): the shared API, no metadata.
 macro_rules! nested {
     ($ty:ident $(, nested: [$($nested:ident),*])?) => {
-        raw_access!($ty, |_r: &mut $ty| {}, [$($($nested),*)?]);
+        raw_access!($ty, |_r: &mut $ty| {}, |_: &str| None, [$($($nested),*)?]);
     };
 }
 
@@ -355,17 +421,17 @@ mod tests {
 
     #[test]
     fn the_document_is_parsed_once_for_every_record_of_it() {
-        let doc = RawJson::root(r#"{"a": 1, "b": [{"c": 2}, null]}"#.to_owned());
+        let doc = RawJson::root(r#"{"a": 1, "data": [{"c": 2}, null]}"#.to_owned());
         let root = RawJson::at(&doc, Path::ROOT);
         let first = root.value() as *const Value;
         assert_eq!(root.value() as *const Value, first, "the second lookup reuses the first parse");
-        let b0 = RawJson::at(&doc, Path::ROOT.push(Seg::Key(&"b")).push(Seg::Index(0)));
+        let b0 = RawJson::at(&doc, Path::ROOT.push(Seg::key("data")).push(Seg::index(0)));
         assert_eq!(b0.object().and_then(|m| m.get("c")), Some(&serde_json::json!(2)));
         assert_eq!(b0.text(), r#"{"c":2}"#);
         // A null or missing place reads as `{}`.
-        let b1 = RawJson::at(&doc, Path::ROOT.push(Seg::Key(&"b")).push(Seg::Index(1)));
+        let b1 = RawJson::at(&doc, Path::ROOT.push(Seg::key("data")).push(Seg::index(1)));
         assert_eq!(b1.to_value(), serde_json::json!({}));
-        let gone = RawJson::at(&doc, Path::ROOT.push(Seg::Key(&"zzz")));
+        let gone = RawJson::at(&doc, Path::ROOT.push(Seg::key("usage")));
         assert_eq!(gone.to_value(), serde_json::json!({}));
         assert_eq!(RawJson::default().text(), "{}");
         assert!(root.is_root() && !b0.is_root());

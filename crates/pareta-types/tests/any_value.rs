@@ -270,6 +270,37 @@ proptest! {
     }
 
     #[test]
+    fn a_chunk_reads_the_same_on_the_fast_path_and_the_lenient_one(
+        value in any_json(),
+        pick in any::<prop::sample::Index>(),
+    ) {
+        // `from_json` tries a strict parse first; serde's `Deserialize` for a record
+        // is the lenient reader alone. Their typed fields must agree on any value.
+        let fixture = json!({"id": "c", "model": "m", "created": 1, "choices": [{"index": 0, "finish_reason": null,
+            "delta": {"role": "assistant", "content": "y"}, "message": {"content": "z"}}],
+            "usage": {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2}});
+        let fields = ["/id", "/model", "/created", "/choices", "/choices/0", "/choices/0/index",
+            "/choices/0/finish_reason", "/choices/0/delta", "/choices/0/delta/role", "/choices/0/delta/content",
+            "/choices/0/message", "/choices/0/message/content", "/usage", "/usage/prompt_tokens",
+            "/usage/completion_tokens", "/usage/total_tokens", "/extra"];
+        let mut doc = fixture;
+        set(&mut doc, fields[pick.index(fields.len())], value);
+        let text = doc.to_string();
+        let fast = ChatCompletionChunk::from_json(&text).map_err(|e| TestCaseError::fail(e.to_string()))?;
+        let lenient: ChatCompletionChunk =
+            serde_json::from_str(&text).map_err(|e| TestCaseError::fail(e.to_string()))?;
+        let typed = |c: &ChatCompletionChunk| {
+            let choices: Vec<String> = c.choices.iter().map(|ch| format!("{:?} {:?} {:?} {:?} {:?} {:?}",
+                ch.index, ch.finish_reason.as_deref(), ch.delta.role.as_deref(), ch.delta.content,
+                ch.message.role.as_deref(), ch.message.content)).collect();
+            let usage = c.usage.as_ref().map(|u| (u.prompt_tokens, u.completion_tokens, u.total_tokens));
+            format!("{:?} {:?} {:?} {choices:?} {usage:?}", c.id, c.model, c.created)
+        };
+        prop_assert_eq!(typed(&fast), typed(&lenient), "{}", text);
+        prop_assert_eq!(fast.to_value(), lenient.to_value());
+    }
+
+    #[test]
     fn any_value_as_a_whole_body_parses_or_errors(value in any_json()) {
         let text = value.to_string();
         // Never a panic; an object or null always reads.
