@@ -277,6 +277,24 @@ impl BodyCollector {
         Ok(())
     }
 
+    /// For a driver that reads the whole body with one `read_to_end` (which
+    /// fills spare capacity without zeroing a read buffer first): the buffer to
+    /// read into, sized from Content-Length, and how many bytes to read at most,
+    /// one past the limit, so that a larger body is caught without being held.
+    /// Check what was read with [`finish_read`](Self::finish_read).
+    pub fn read_to_end_buffer(&mut self) -> (Vec<u8>, u64) {
+        (self.parts.pop().unwrap_or_default(), self.limit.saturating_add(1))
+    }
+
+    /// The body a `read_to_end` into [`read_to_end_buffer`](Self::read_to_end_buffer)
+    /// produced, or the limit's error.
+    pub fn finish_read(&self, body: Vec<u8>) -> Result<Vec<u8>, TransportError> {
+        if body.len() as u64 > self.limit {
+            return Err(too_large(self.limit));
+        }
+        Ok(body)
+    }
+
     /// The whole body.
     pub fn finish(mut self) -> Vec<u8> {
         if self.parts.len() == 1 {
