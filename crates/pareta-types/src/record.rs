@@ -56,7 +56,7 @@ impl Seg {
         Seg(u32::try_from(i).unwrap_or(u32::MAX).saturating_add(FIRST_INDEX))
     }
 
-    fn step<'v>(self, v: &'v Value) -> Option<&'v Value> {
+    fn step(self, v: &Value) -> Option<&Value> {
         match self.0 {
             i if i >= FIRST_INDEX => v.get((i - FIRST_INDEX) as usize),
             k => v.get(KEYS[k as usize - 1]),
