@@ -23,17 +23,19 @@
 
 mod cli;
 mod errors;
+mod params;
 mod policy;
 mod schemas;
 mod server;
 
 pub use cli::{Connection, McpArgs, StartError, run};
-pub use policy::{MAX_FILE_BYTES, PathRefusal, Policy};
-pub use server::{
+pub use params::{
     ChatParams, CreateSetParams, DeployParams, EndpointParams, FrontierArg, FrontierKeyword, FrontierParams,
-    GetTaskParams, MatchTaskParams, Message, Metric, MetricsParams, NoParams, ParetaMcp, Role, RunEvalParams,
-    RunParams, TaskParams,
+    GetTaskParams, MatchTaskParams, Message, Metric, MetricsParams, NoParams, Role, RunEvalParams, RunParams,
+    TaskParams,
 };
+pub use policy::{MAX_FILE_BYTES, PathRefusal, Policy};
+pub use server::ParetaMcp;
 
 // docs/mcp.md's Rust example is compiled (not run) with this crate's doctests.
 #[cfg(doctest)]

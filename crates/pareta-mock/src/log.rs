@@ -104,6 +104,19 @@ fn stamp(mut resp: Response, request_id: &str) -> Response {
     resp
 }
 
+/// Whether reading a body failed because it passed the limit (anything else is
+/// a body cut short or a broken connection).
+fn over_limit(e: &(dyn std::error::Error + 'static)) -> bool {
+    let mut cur = Some(e);
+    while let Some(err) = cur {
+        if err.is::<http_body_util::LengthLimitError>() {
+            return true;
+        }
+        cur = err.source();
+    }
+    false
+}
+
 /// API listener middleware: buffers the body, logs the request, stamps the
 /// response with `x-request-id`.
 pub(crate) async fn api_layer(State(st): State<Arc<AppState>>, req: Request, next: Next) -> Response {
@@ -121,7 +134,12 @@ pub(crate) async fn api_layer(State(st): State<Arc<AppState>>, req: Request, nex
     }
     let bytes = match to_bytes(body, API_BODY_LIMIT).await {
         Ok(b) => b,
-        Err(_) => return stamp(too_large(), &request_id),
+        Err(e) if over_limit(&e) => return stamp(too_large(), &request_id),
+        // The client stopped sending before the body it announced was complete.
+        Err(_) => {
+            let msg = "the request body ended before it was complete";
+            return stamp(detail_response(StatusCode::BAD_REQUEST, msg), &request_id);
+        }
     };
     if !is_control(&parts) {
         let seq = st.log.push(record(&parts, "api"));

@@ -265,3 +265,36 @@ fn idempotent_stream_and_state_replay() {
     assert_eq!(f3.header("x-pareta-billed"), Some("0"));
     assert_eq!(f3.body, f2.body);
 }
+
+/// Sends `head` and `body` on a raw connection, half-closes it, and returns the
+/// status line of the answer.
+fn raw_status(server: &MockServer, head: &str, body: &[u8]) -> String {
+    use std::io::Write;
+    let addr = server.base_url().trim_start_matches("http://").to_owned();
+    let mut conn = std::net::TcpStream::connect(addr).unwrap();
+    conn.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    conn.write_all(head.as_bytes()).unwrap();
+    conn.write_all(body).unwrap();
+    conn.shutdown(std::net::Shutdown::Write).unwrap();
+    let mut status = String::new();
+    BufReader::new(conn).read_line(&mut status).unwrap();
+    status
+}
+
+#[test]
+fn a_request_body_cut_short_is_a_400_and_one_over_the_limit_a_413() {
+    let server = MockServer::start();
+    let body = br#"{"model":"ep"#;
+    let head = format!(
+        "POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nAuthorization: {AUTH}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n",
+        body.len() + 100
+    );
+    let status = raw_status(&server, &head, body);
+    assert!(status.starts_with("HTTP/1.1 400"), "a truncated body: {status}");
+    let head = format!(
+        "POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nAuthorization: {AUTH}\r\nContent-Length: {}\r\n\r\n",
+        65 * 1024 * 1024
+    );
+    let status = raw_status(&server, &head, b"");
+    assert!(status.starts_with("HTTP/1.1 413"), "a declared length over the limit: {status}");
+}

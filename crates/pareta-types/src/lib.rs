@@ -45,7 +45,9 @@
 mod record;
 mod chat;
 mod de;
+mod documents;
 mod endpoints;
+mod eval_requests;
 pub mod envelope;
 mod evals;
 mod meta;
@@ -56,10 +58,9 @@ mod vocab;
 
 pub use chat::{ChatCompletion, ChatCompletionChunk, ChatCompletionRequest, ChatMessage, Choice, Message, Usage};
 pub use endpoints::{DeployEvent, DeployRequest, Endpoint, MetricKind, NO_PARAMS, QueryParam, query_params};
-pub use evals::{
-    Document, EvalResult, EvalRows, EvalRun, EvalRunCreate, EvalRunSource, EvalSet, EvalSetCreate, Frontier,
-    FrontierModel, UploadDocument, WaitOptions,
-};
+pub use documents::{Document, UploadDocument};
+pub use eval_requests::{EvalRows, EvalRunCreate, EvalRunSource, EvalSetCreate, Frontier, WaitOptions};
+pub use evals::{EvalResult, EvalRun, EvalSet, FrontierModel};
 pub use meta::ResponseMeta;
 pub use models::{Model, ModelList};
 pub use tasks::{Leaderboard, LeaderboardEntry, Task, TaskMatch, TaskMatchCandidate};
