@@ -38,6 +38,33 @@ pub struct SseEvent {
     pub id: Option<String>,
 }
 
+/// One dispatched event, borrowed from the decoder until its next call: what
+/// [`SseDecoder::next_event_ref`] gives, so that a caller that only parses the
+/// data (a chat chunk) copies it nowhere on the way.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct SseEventRef<'a> {
+    /// The `event:` field, if any (`None` means the default type, `message`).
+    pub event: Option<&'a str>,
+    /// The `data:` lines joined with `\n`.
+    pub data: &'a str,
+    /// The last `id:` seen.
+    pub id: Option<&'a str>,
+}
+
+impl SseEventRef<'_> {
+    /// The event as an owned [`SseEvent`].
+    pub fn to_event(&self) -> SseEvent {
+        SseEvent { event: self.event.map(str::to_owned), data: self.data.to_owned(), id: self.id.map(str::to_owned) }
+    }
+}
+
+impl<'a> From<&'a SseEvent> for SseEventRef<'a> {
+    fn from(ev: &'a SseEvent) -> Self {
+        SseEventRef { event: ev.event.as_deref(), data: &ev.data, id: ev.id.as_deref() }
+    }
+}
+
 /// A malformed or cut stream.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
@@ -66,6 +93,9 @@ pub struct SseDecoder {
     id: Option<String>,
     max_line: usize,
     failed: bool,
+    /// An event was handed out by reference: clear its fields (keeping the
+    /// data buffer's capacity) before reading on.
+    dispatched: bool,
 }
 
 impl Default for SseDecoder {
@@ -93,6 +123,7 @@ impl SseDecoder {
             id: None,
             max_line,
             failed: false,
+            dispatched: false,
         }
     }
 
@@ -111,6 +142,15 @@ impl SseDecoder {
     /// The next complete event, `None` when more bytes are needed.
     #[must_use]
     pub fn next_event(&mut self) -> Option<Result<SseEvent, SseError>> {
+        self.next_event_ref().map(|r| r.map(|ev| ev.to_event()))
+    }
+
+    /// [`next_event`](Self::next_event), borrowed: the event's fields stay in
+    /// the decoder (whose data buffer is reused from event to event) until the
+    /// next call.
+    #[must_use]
+    pub fn next_event_ref(&mut self) -> Option<Result<SseEventRef<'_>, SseError>> {
+        self.clear_dispatched();
         if self.failed {
             return None;
         }
@@ -145,8 +185,8 @@ impl SseDecoder {
             self.skip_lf = rest[i] == b'\r';
             self.pos += i + 1;
             match self.line(start, start + i) {
-                Ok(Some(ev)) => return Some(Ok(ev)),
-                Ok(None) => {}
+                Ok(true) => return Some(Ok(self.dispatched_ref())),
+                Ok(false) => {}
                 Err(e) => return Some(Err(e)),
             }
         }
@@ -156,6 +196,7 @@ impl SseDecoder {
     /// [`SseError::Incomplete`] when the input stopped inside a line. Call after
     /// [`next_event`](Self::next_event) returned `None`.
     pub fn finish(&mut self) -> Result<Option<SseEvent>, SseError> {
+        self.clear_dispatched();
         if self.failed {
             return Ok(None);
         }
@@ -165,7 +206,12 @@ impl SseDecoder {
             self.reset_event();
             return Err(SseError::Incomplete);
         }
-        Ok(self.dispatch())
+        if !self.dispatch() {
+            return Ok(None);
+        }
+        let ev = self.dispatched_ref().to_event();
+        self.clear_dispatched();
+        Ok(Some(ev))
     }
 
     fn fail(&mut self) -> SseError {
@@ -173,13 +219,14 @@ impl SseDecoder {
         SseError::LineTooLong { limit: self.max_line }
     }
 
-    fn line(&mut self, start: usize, end: usize) -> Result<Option<SseEvent>, SseError> {
+    /// Reads one line; `Ok(true)` when it dispatched an event.
+    fn line(&mut self, start: usize, end: usize) -> Result<bool, SseError> {
         let line = &self.buf[start..end];
         if line.is_empty() {
             return Ok(self.dispatch());
         }
         if line[0] == b':' {
-            return Ok(None);
+            return Ok(false);
         }
         let (field, value) = match memchr::memchr(b':', line) {
             Some(c) => {
@@ -207,16 +254,29 @@ impl SseDecoder {
             b"id" if !value.contains(&0) => self.id = Some(utf8_lossy(value).into_owned()),
             _ => {}
         }
-        Ok(None)
+        Ok(false)
     }
 
-    fn dispatch(&mut self) -> Option<SseEvent> {
+    /// Ends the event at a blank line: `true` when it has data to hand out
+    /// (an event without data is dropped, as the WHATWG rules say).
+    fn dispatch(&mut self) -> bool {
         if !self.has_data {
             self.event = None;
-            return None;
+            return false;
         }
-        self.has_data = false;
-        Some(SseEvent { event: self.event.take(), data: std::mem::take(&mut self.data), id: self.id.clone() })
+        self.dispatched = true;
+        true
+    }
+
+    fn dispatched_ref(&self) -> SseEventRef<'_> {
+        SseEventRef { event: self.event.as_deref(), data: &self.data, id: self.id.as_deref() }
+    }
+
+    fn clear_dispatched(&mut self) {
+        if self.dispatched {
+            self.dispatched = false;
+            self.reset_event();
+        }
     }
 
     fn reset_event(&mut self) {

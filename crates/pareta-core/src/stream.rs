@@ -7,7 +7,7 @@
 //! the stream is finished and the driver drops the body (releasing the connection).
 
 use crate::error::{Error, TransportError};
-use crate::sse::{SseDecoder, SseError, SseEvent};
+use crate::sse::{SseDecoder, SseError, SseEventRef};
 use pareta_types::{ChatCompletionChunk, DeployEvent, Endpoint, ResponseMeta};
 use std::collections::VecDeque;
 
@@ -34,58 +34,71 @@ pub trait StreamDecoder {
     fn meta(&self) -> &ResponseMeta;
 }
 
-/// Shared state: the SSE decoder, queued items and whether the stream is over.
+/// Shared state: the SSE decoder, what it has produced, and the response's metadata.
 #[derive(Debug)]
 struct Core<T> {
     sse: SseDecoder,
-    queue: VecDeque<Result<T, Error>>,
-    finished: bool,
+    out: Out<T>,
     meta: ResponseMeta,
 }
 
-impl<T> Core<T> {
-    fn new(meta: ResponseMeta) -> Self {
-        Core { sse: SseDecoder::new(), queue: VecDeque::new(), finished: false, meta }
-    }
+/// Items ready for the caller and whether the stream is over (apart from the
+/// SSE decoder, so that an event borrowed from it can be turned into items).
+#[derive(Debug)]
+struct Out<T> {
+    queue: VecDeque<Result<T, Error>>,
+    finished: bool,
+}
 
-    /// Drains events into items with `on_event` until one item is ready.
-    fn next(&mut self, mut on_event: impl FnMut(SseEvent, &mut Self)) -> Option<Result<T, Error>> {
-        loop {
-            if let Some(item) = self.queue.pop_front() {
-                return Some(item);
-            }
-            if self.finished {
-                return None;
-            }
-            match self.sse.next_event()? {
-                Ok(ev) => on_event(ev, self),
-                Err(e) => self.fail(Error::Protocol(e.to_string())),
-            }
-        }
-    }
-
-    fn end(&mut self, expected: &'static str, on_event: impl FnMut(SseEvent, &mut Self)) {
-        if self.finished {
-            return;
-        }
-        match self.sse.finish() {
-            Ok(Some(ev)) => {
-                let mut on_event = on_event;
-                on_event(ev, self)
-            }
-            Ok(None) | Err(SseError::Incomplete) => {}
-            Err(e) => self.fail(Error::Protocol(e.to_string())),
-        }
-        if !self.finished {
-            self.fail(Error::StreamTruncated { expected });
-        }
-    }
-
+impl<T> Out<T> {
     fn fail(&mut self, error: Error) {
         if !self.finished {
             self.queue.push_back(Err(error));
             self.finished = true;
         }
+    }
+}
+
+impl<T> Core<T> {
+    fn new(meta: ResponseMeta) -> Self {
+        Core { sse: SseDecoder::new(), out: Out { queue: VecDeque::new(), finished: false }, meta }
+    }
+
+    /// Drains events into items with `on_event` until one item is ready.
+    fn next(
+        &mut self,
+        mut on_event: impl FnMut(SseEventRef<'_>, &mut Out<T>, &ResponseMeta),
+    ) -> Option<Result<T, Error>> {
+        loop {
+            if let Some(item) = self.out.queue.pop_front() {
+                return Some(item);
+            }
+            if self.out.finished {
+                return None;
+            }
+            match self.sse.next_event_ref()? {
+                Ok(ev) => on_event(ev, &mut self.out, &self.meta),
+                Err(e) => self.out.fail(Error::Protocol(e.to_string())),
+            }
+        }
+    }
+
+    fn end(&mut self, expected: &'static str, mut on_event: impl FnMut(SseEventRef<'_>, &mut Out<T>, &ResponseMeta)) {
+        if self.out.finished {
+            return;
+        }
+        match self.sse.finish() {
+            Ok(Some(ev)) => on_event((&ev).into(), &mut self.out, &self.meta),
+            Ok(None) | Err(SseError::Incomplete) => {}
+            Err(e) => self.out.fail(Error::Protocol(e.to_string())),
+        }
+        if !self.out.finished {
+            self.out.fail(Error::StreamTruncated { expected });
+        }
+    }
+
+    fn is_finished(&self) -> bool {
+        self.out.finished && self.out.queue.is_empty()
     }
 }
 
@@ -110,18 +123,20 @@ impl ChatStreamDecoder {
         ChatStreamDecoder { core: Core::new(meta) }
     }
 
-    fn on_event(ev: SseEvent, core: &mut Core<ChatCompletionChunk>) {
+    fn on_event(ev: SseEventRef<'_>, out: &mut Out<ChatCompletionChunk>, _meta: &ResponseMeta) {
         if ev.data == "[DONE]" {
-            core.finished = true;
+            out.finished = true;
             return;
         }
-        match ChatCompletionChunk::from_json_string(ev.data) {
+        // Parsed from the decoder's buffer: the chunk's one allocation is the
+        // copy of its text it keeps.
+        match ChatCompletionChunk::from_json(ev.data) {
             Ok(chunk) if chunk.choices.is_empty() => match stream_error(chunk.raw_json()) {
-                Some(err) => core.fail(err),
-                None => core.queue.push_back(Ok(chunk)),
+                Some(err) => out.fail(err),
+                None => out.queue.push_back(Ok(chunk)),
             },
-            Ok(chunk) => core.queue.push_back(Ok(chunk)),
-            Err(e) => core.fail(Error::Protocol(format!("a chat chunk was not valid JSON: {e}"))),
+            Ok(chunk) => out.queue.push_back(Ok(chunk)),
+            Err(e) => out.fail(Error::Protocol(format!("a chat chunk was not valid JSON: {e}"))),
         }
     }
 }
@@ -149,10 +164,10 @@ impl StreamDecoder for ChatStreamDecoder {
         self.core.end("[DONE]", Self::on_event);
     }
     fn transport_error(&mut self, error: TransportError) {
-        self.core.fail(error.into());
+        self.core.out.fail(error.into());
     }
     fn is_finished(&self) -> bool {
-        self.core.finished && self.core.queue.is_empty()
+        self.core.is_finished()
     }
     fn meta(&self) -> &ResponseMeta {
         &self.core.meta
@@ -178,26 +193,26 @@ impl DeployStreamDecoder {
         self.endpoint.take()
     }
 
-    fn on_event(ev: SseEvent, core: &mut Core<DeployEvent>, endpoint: &mut Option<Endpoint>) {
-        let data = serde_json::from_str(&ev.data).unwrap_or(serde_json::Value::String(ev.data));
-        let event = DeployEvent { event: ev.event.unwrap_or_else(|| "message".to_owned()).into(), data };
+    fn on_event(ev: SseEventRef<'_>, out: &mut Out<DeployEvent>, meta: &ResponseMeta, endpoint: &mut Option<Endpoint>) {
+        let data = serde_json::from_str(ev.data).unwrap_or_else(|_| serde_json::Value::String(ev.data.to_owned()));
+        let event = DeployEvent { event: ev.event.unwrap_or("message").into(), data };
         match event.event.as_str() {
             "error" => {
                 let message = match &event.data {
                     serde_json::Value::String(s) => s.clone(),
                     v => v.get("message").and_then(|m| m.as_str()).map(str::to_owned).unwrap_or_else(|| v.to_string()),
                 };
-                core.fail(Error::Deploy { message, data: event.data });
+                out.fail(Error::Deploy { message, data: event.data });
             }
             "complete" => match event.endpoint() {
                 Some(ep) => {
-                    *endpoint = Some(ep.with_meta(core.meta.clone()));
-                    core.queue.push_back(Ok(event));
-                    core.finished = true;
+                    *endpoint = Some(ep.with_meta(meta.clone()));
+                    out.queue.push_back(Ok(event));
+                    out.finished = true;
                 }
-                None => core.fail(Error::Protocol("the deploy `complete` event carried no endpoint record".into())),
+                None => out.fail(Error::Protocol("the deploy `complete` event carried no endpoint record".into())),
             },
-            _ => core.queue.push_back(Ok(event)),
+            _ => out.queue.push_back(Ok(event)),
         }
     }
 
@@ -217,17 +232,17 @@ impl StreamDecoder for DeployStreamDecoder {
     }
     fn next_item(&mut self) -> Option<Result<DeployEvent, Error>> {
         let endpoint = &mut self.endpoint;
-        self.core.next(|ev, core| Self::on_event(ev, core, endpoint))
+        self.core.next(|ev, out, meta| Self::on_event(ev, out, meta, endpoint))
     }
     fn end_of_body(&mut self) {
         let endpoint = &mut self.endpoint;
-        self.core.end("the deploy's complete event", |ev, core| Self::on_event(ev, core, endpoint));
+        self.core.end("the deploy's complete event", |ev, out, meta| Self::on_event(ev, out, meta, endpoint));
     }
     fn transport_error(&mut self, error: TransportError) {
-        self.core.fail(error.into());
+        self.core.out.fail(error.into());
     }
     fn is_finished(&self) -> bool {
-        self.core.finished && self.core.queue.is_empty()
+        self.core.is_finished()
     }
     fn meta(&self) -> &ResponseMeta {
         &self.core.meta

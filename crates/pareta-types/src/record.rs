@@ -3,14 +3,15 @@
 
 use serde_json::{Map, Value};
 use std::fmt;
-use std::sync::{Arc, OnceLock};
+use std::sync::OnceLock;
 
 /// The text of one response body, shared by the record parsed from it and every
 /// record nested inside, with its JSON value parsed once, on first use.
-pub(crate) struct Doc {
-    text: String,
-    value: OnceLock<Value>,
-}
+///
+/// One allocation holds the reference count, the lazily parsed value (the
+/// header) and the text (the slice): a streamed chunk costs one allocation for
+/// what it keeps, where a `std::sync::Arc` around a `String` cost two.
+pub(crate) type Doc = triomphe::Arc<triomphe::HeaderSlice<OnceLock<Value>, str>>;
 
 /// The field names records nest under. A path step names one by its position
 /// here, so that a step is four bytes: every record carries its path, and a
@@ -111,7 +112,7 @@ impl Path {
 #[derive(Clone, Default)]
 pub(crate) struct RawJson {
     /// `None` for a record built empty (an absent nested object): `{}`.
-    doc: Option<Arc<Doc>>,
+    doc: Option<Doc>,
     path: Path,
     /// A nested record's own text, made on first `raw_json()`.
     text: OnceLock<Box<str>>,
@@ -124,11 +125,11 @@ fn empty_object() -> &'static Value {
 
 impl RawJson {
     /// The record read from a whole text.
-    pub(crate) fn root(text: String) -> Arc<Doc> {
-        Arc::new(Doc { text, value: OnceLock::new() })
+    pub(crate) fn root(text: &str) -> Doc {
+        triomphe::Arc::from_header_and_str(OnceLock::new(), text)
     }
 
-    pub(crate) fn at(doc: &Arc<Doc>, path: Path) -> Self {
+    pub(crate) fn at(doc: &Doc, path: Path) -> Self {
         RawJson { doc: Some(doc.clone()), path, text: OnceLock::new() }
     }
 
@@ -136,7 +137,7 @@ impl RawJson {
     /// nothing or `null` (as the Python client's `X(raw or {})`).
     pub(crate) fn value(&self) -> &Value {
         let Some(doc) = &self.doc else { return empty_object() };
-        let mut v = doc.value.get_or_init(|| serde_json::from_str(&doc.text).unwrap_or(Value::Null));
+        let mut v = doc.header.get_or_init(|| serde_json::from_str(&doc.slice).unwrap_or(Value::Null));
         if self.path.is_root() {
             return v;
         }
@@ -163,7 +164,7 @@ impl RawJson {
 
     pub(crate) fn text(&self) -> &str {
         match &self.doc {
-            Some(doc) if self.path.is_root() => &doc.text,
+            Some(doc) if self.path.is_root() => &doc.slice,
             _ => self.text.get_or_init(|| self.value().to_string().into()),
         }
     }
@@ -180,7 +181,7 @@ impl Eq for RawJson {}
 impl fmt::Debug for RawJson {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match &self.doc {
-            Some(doc) if self.path.is_root() => write!(f, "<{} bytes of JSON>", doc.text.len()),
+            Some(doc) if self.path.is_root() => write!(f, "<{} bytes of JSON>", doc.slice.len()),
             Some(_) => write!(f, "<JSON at {:?}>", self.path),
             None => f.write_str("<{}>"),
         }
@@ -192,16 +193,16 @@ impl fmt::Debug for RawJson {
 /// document.
 pub(crate) trait Typed: Default + Sized {
     fn fields<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error>;
-    fn bind(&mut self, doc: &Arc<Doc>, path: Path);
+    fn bind(&mut self, doc: &Doc, path: Path);
 }
 
 /// Points nested records (one, optional, or a list) at their places.
 pub(crate) trait Bind {
-    fn bind_at(&mut self, doc: &Arc<Doc>, path: Path);
+    fn bind_at(&mut self, doc: &Doc, path: Path);
 }
 
 impl<T: Typed> Bind for Vec<T> {
-    fn bind_at(&mut self, doc: &Arc<Doc>, path: Path) {
+    fn bind_at(&mut self, doc: &Doc, path: Path) {
         for (i, item) in self.iter_mut().enumerate() {
             item.bind(doc, path.push(Seg::index(i)));
         }
@@ -209,7 +210,7 @@ impl<T: Typed> Bind for Vec<T> {
 }
 
 impl<T: Typed> Bind for Option<T> {
-    fn bind_at(&mut self, doc: &Arc<Doc>, path: Path) {
+    fn bind_at(&mut self, doc: &Doc, path: Path) {
         if let Some(item) = self {
             item.bind(doc, path);
         }
@@ -254,39 +255,33 @@ macro_rules! raw_access {
             fn fields<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
                 $ty::deserialize(d)
             }
-            fn bind(&mut self, doc: &std::sync::Arc<$crate::record::Doc>, path: $crate::record::Path) {
+            fn bind(&mut self, doc: &$crate::record::Doc, path: $crate::record::Path) {
                 self.raw = $crate::record::RawJson::at(doc, path);
                 $( $crate::record::Bind::bind_at(&mut self.$nested, doc, path.push(const { $crate::record::Seg::key(stringify!($nested)) })); )*
             }
         }
 
         impl $crate::record::Bind for $ty {
-            fn bind_at(&mut self, doc: &std::sync::Arc<$crate::record::Doc>, path: $crate::record::Path) {
+            fn bind_at(&mut self, doc: &$crate::record::Doc, path: $crate::record::Path) {
                 $crate::record::Typed::bind(self, doc, path);
             }
         }
 
         impl $ty {
-            /// Parses a record from JSON text, keeping the text.
+            /// Parses a record from JSON text, keeping a copy of the text.
             ///
             /// Every field is read leniently (a `null`, a wrong type or a non-integral
             /// float in an integer field reads as absent, never as an error). A `null`
             /// body reads as the empty record. Only text that is not JSON, or JSON
             /// that is not an object, is an error.
             pub fn from_json(json: &str) -> Result<Self, serde_json::Error> {
-                Self::from_json_string(json.to_owned())
-            }
-
-            /// [`from_json`](Self::from_json) over an owned string, which the record
-            /// keeps without copying.
-            pub fn from_json_string(json: String) -> Result<Self, serde_json::Error> {
                 let rec = match json.trim_start().as_bytes().first() {
                     Some(b'{') => {
                         let fast: fn(&str) -> Option<$ty> = $fast;
-                        match fast(&json) {
+                        match fast(json) {
                             Some(rec) => rec,
                             None => {
-                                let mut de = serde_json::Deserializer::from_str(&json);
+                                let mut de = serde_json::Deserializer::from_str(json);
                                 let rec = $ty::deserialize(&mut de)?;
                                 de.end()?;
                                 rec
@@ -294,15 +289,22 @@ macro_rules! raw_access {
                         }
                     }
                     _ => {
-                        $crate::record::null_or_error(&json, "a JSON object")?;
+                        $crate::record::null_or_error(json, "a JSON object")?;
                         Self::default()
                     }
                 };
                 Ok(Self::finish(rec, json))
             }
 
+            /// [`from_json`](Self::from_json) over an owned string (the record keeps
+            /// its text in one shared allocation with the parsed value, so the
+            /// string is copied there once).
+            pub fn from_json_string(json: String) -> Result<Self, serde_json::Error> {
+                Self::from_json(&json)
+            }
+
             /// Points the record at its own document and applies its wire quirks.
-            fn finish(mut rec: Self, text: String) -> Self {
+            fn finish(mut rec: Self, text: &str) -> Self {
                 let doc = $crate::record::RawJson::root(text);
                 $crate::record::Typed::bind(&mut rec, &doc, $crate::record::Path::ROOT);
                 let fixup: fn(&mut $ty) = $fixup;
@@ -363,11 +365,11 @@ macro_rules! raw_access {
             /// Reads a record on its own (in your types, in a list): it keeps its text.
             fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
                 let raw = Box::<serde_json::value::RawValue>::deserialize(d)?;
-                let text = String::from(Box::<str>::from(raw));
+                let text = raw.get();
                 // Only a duplicate key can fail the typed parse of text that is
                 // already valid JSON; the record then keeps its text and typed defaults.
                 let rec = if text.starts_with('{') {
-                    let mut de = serde_json::Deserializer::from_str(&text);
+                    let mut de = serde_json::Deserializer::from_str(text);
                     $ty::deserialize(&mut de).unwrap_or_default()
                 } else {
                     $ty::default()
@@ -421,7 +423,7 @@ mod tests {
 
     #[test]
     fn the_document_is_parsed_once_for_every_record_of_it() {
-        let doc = RawJson::root(r#"{"a": 1, "data": [{"c": 2}, null]}"#.to_owned());
+        let doc = RawJson::root(r#"{"a": 1, "data": [{"c": 2}, null]}"#);
         let root = RawJson::at(&doc, Path::ROOT);
         let first = root.value() as *const Value;
         assert_eq!(root.value() as *const Value, first, "the second lookup reuses the first parse");
