@@ -13,6 +13,8 @@
 //! rustls config of their own with the test root and the SDK's ALPN list
 //! (`tls.rs` tests that list on the SDK's own config). With the `native-tls`
 //! feature, one more test goes through `http_client_builder(Tls::NativeTls)`.
+// The client side is a rustls config of its own, handed to reqwest's rustls backend.
+#![cfg(feature = "rustls")]
 #![allow(clippy::unwrap_used)]
 
 use bytes::Bytes;
