@@ -177,7 +177,7 @@ impl Http {
 
 /// Reads a whole body; with an idle limit, each read gets at most `idle`.
 /// Within `max` bytes (core's [`BodyCollector`]); dropping `resp` on an error
-/// drops the connection.
+/// drops the connection (HTTP/1.1) or resets only its stream (HTTP/2).
 async fn read_body(mut resp: reqwest::Response, idle: Option<Duration>, max: u64) -> Result<Vec<u8>, TransportError> {
     let mut body = BodyCollector::new(max, resp.content_length())?;
     loop {

@@ -54,7 +54,8 @@
 //! `Send + 'static + Unpin`, so they can be moved into `tokio::spawn`. A stream
 //! cut before its terminator, an `{"error": …}` object sent mid-stream, a broken
 //! connection or an idle timeout is an `Err` item, after which the stream ends.
-//! Dropping a stream closes its connection.
+//! Dropping a stream closes its connection (over HTTP/2, it resets only its own
+//! stream; the connection's other calls go on).
 //!
 //! # TLS
 //!
@@ -68,7 +69,25 @@
 //! and trust store. An https base URL whose backend is not compiled in fails at
 //! `build()`. To trust a private CA or use a proxy, bring your own
 //! `reqwest::Client`, built from [`http_client_builder`] so it has a crypto
-//! provider ([`AsyncParetaBuilder::http_client`]).
+//! provider ([`AsyncParetaBuilder::http_client`]). With [`Tls::Rustls`], reqwest
+//! keeps the SDK's rustls configuration as it is, so a root added to that builder
+//! with `add_root_certificate` is not used: for a private CA, use
+//! [`Tls::NativeTls`], or pass a `rustls::ClientConfig` of your own to reqwest's
+//! `tls_backend_preconfigured` (list `h2` in its ALPN protocols to keep HTTP/2).
+//!
+//! # HTTP/2
+//!
+//! Over TLS, both backends offer HTTP/2 and HTTP/1.1 by ALPN (`h2` first) and
+//! speak whichever the server picks; plain `http://` stays HTTP/1.1 (no h2c).
+//! Under HTTP/2, concurrent calls and streams on one client share one connection
+//! (up to the server's limit of concurrent streams) instead of one connection
+//! each: for 1,000 concurrent streams, 1 connection instead of 1,000 and less than
+//! half the peak memory (`docs/performance.md`). The client learns that a server
+//! speaks HTTP/2 only from the first TLS handshake, so a burst of calls made
+//! before any connection exists opens one connection per call; one call first
+//! (any, e.g. `models().list()`) lets the burst share it. This needs no setting
+//! and is the same on a client of your own built with reqwest's `http2` feature,
+//! which this crate enables.
 //!
 //! # Tracing
 //!

@@ -95,6 +95,19 @@ fn native(_: reqwest::ClientBuilder) -> Option<reqwest::ClientBuilder> {
 
 #[cfg(feature = "rustls")]
 fn rustls(builder: reqwest::ClientBuilder) -> Result<Option<reqwest::ClientBuilder>, Error> {
+    Ok(Some(builder.tls_backend_preconfigured(rustls_config()?)))
+}
+
+/// The ALPN protocols a client offers, in order of preference. reqwest uses a
+/// preconfigured rustls config as it is (it sets ALPN only on configs it builds
+/// itself), so the list is ours to set: `h2` first, so a server that speaks
+/// HTTP/2 multiplexes concurrent calls and streams over one connection, and
+/// `http/1.1` for one that does not. Plain http is never upgraded (no h2c).
+#[cfg(feature = "rustls")]
+const ALPN: [&[u8]; 2] = [b"h2", b"http/1.1"];
+
+#[cfg(feature = "rustls")]
+fn rustls_config() -> Result<rustls::ClientConfig, Error> {
     use std::sync::Arc;
     let provider = rustls::crypto::CryptoProvider::get_default()
         .cloned()
@@ -107,8 +120,8 @@ fn rustls(builder: reqwest::ClientBuilder) -> Result<Option<reqwest::ClientBuild
         })?
         .with_root_certificates(roots)
         .with_no_client_auth();
-    config.alpn_protocols = vec![b"http/1.1".to_vec()];
-    Ok(Some(builder.tls_backend_preconfigured(config)))
+    config.alpn_protocols = ALPN.iter().map(|p| p.to_vec()).collect();
+    Ok(config)
 }
 
 #[cfg(not(feature = "rustls"))]
@@ -137,6 +150,25 @@ mod tests {
             assert!(built.is_ok(), "{tls:?}: {built:?}");
             assert!(super::http_client_builder(tls).unwrap().build().is_ok(), "{tls:?}");
         }
+    }
+
+    #[cfg(feature = "rustls")]
+    #[test]
+    fn rustls_offers_h2_before_http1() {
+        // tests/http2.rs checks what a server sees; this checks the SDK's own
+        // config, which that test cannot use (it trusts only webpki roots).
+        let config = super::rustls_config().unwrap();
+        assert_eq!(config.alpn_protocols, [b"h2".to_vec(), b"http/1.1".to_vec()]);
+    }
+
+    #[test]
+    fn reqwest_is_built_with_http2() {
+        // Offering `h2` needs reqwest's `http2` feature, which the dev-dependencies
+        // of tests/http2.rs do not enable (their hyper-util `http2` alone makes
+        // those tests pass): `http2_prior_knowledge` exists only with it, so
+        // without the feature this does not compile (a check at build time; the
+        // builder is not built, which would need a crypto provider).
+        let _ = reqwest::Client::builder().http2_prior_knowledge();
     }
 
     #[test]

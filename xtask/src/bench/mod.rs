@@ -26,10 +26,13 @@
 //!    body, vs the Python client; time to first chunk on a stream that pauses.
 //! 4. [`upload`]: peak RSS growth of a large `Document::path` upload.
 //! 5. [`streams`]: 200 and 1,000 concurrent async streams on one client.
+//! 6. [`h2`]: 1,000 concurrent async streams over TLS, HTTP/2 against HTTP/1.1
+//!    (issue 15's stretch goal): connections, peak RSS, time.
 
 pub mod alloc;
 mod calls;
 mod decode;
+mod h2;
 mod instr;
 mod profile;
 mod python;
@@ -54,7 +57,7 @@ Timings are reported, never asserted: a missed goal prints MISS and exits 0.
 options:
   --quick        fewer and shorter runs (2k-chunk stream, 3 runs, 32 MiB upload,
                  200 streams): a smoke run for CI, under 2 minutes once built
-  --only ITEMS   comma-separated items to run, e.g. --only 1,3 (default 1,2,3,4,5)
+  --only ITEMS   comma-separated items to run, e.g. --only 1,3 (default 1,2,3,4,5,6)
   --no-python    skip the Python baseline (pareta==0.1.0 in target/bench-venv)";
 
 /// Entry point of `cargo xtask bench ...` (and of its hidden re-invocations).
@@ -90,7 +93,7 @@ fn outer(args: &[String]) -> Result {
 pub struct Opts {
     /// The smoke variant.
     pub quick: bool,
-    /// Items to run (1..=5).
+    /// Items to run (1..=6).
     pub only: Vec<u8>,
     /// Run the Python baseline.
     pub python: bool,
@@ -98,7 +101,7 @@ pub struct Opts {
 
 impl Opts {
     fn parse(args: &[String]) -> Result<Opts> {
-        let mut opts = Opts { quick: false, only: vec![1, 2, 3, 4, 5], python: true };
+        let mut opts = Opts { quick: false, only: vec![1, 2, 3, 4, 5, 6], python: true };
         let mut it = args.iter();
         while let Some(arg) = it.next() {
             match arg.as_str() {
@@ -109,8 +112,8 @@ impl Opts {
                     opts.only = list
                         .split(',')
                         .map(|s| match s.trim().parse::<u8>() {
-                            Ok(n @ 1..=5) => Ok(n),
-                            _ => Err(format!("--only: {s:?} is not an item 1..5")),
+                            Ok(n @ 1..=6) => Ok(n),
+                            _ => Err(format!("--only: {s:?} is not an item 1..6")),
                         })
                         .collect::<std::result::Result<_, _>>()?;
                 }
@@ -459,6 +462,10 @@ fn inner(args: &[String]) -> Result {
         step("5: concurrent async streams");
         rows.extend(streams::scale(&opts, &server)?);
     }
+    if opts.wants(6) {
+        step("6: HTTP/2 against HTTP/1.1 over TLS, 1,000 concurrent async streams");
+        rows.extend(h2::bench(&opts)?);
+    }
     drop(server);
 
     println!();
@@ -510,6 +517,7 @@ mod tests {
         let o = Opts::parse(&["--quick".into(), "--only".into(), "1,3".into()]).unwrap();
         assert!(o.quick && o.wants(3) && !o.wants(2));
         assert!(Opts::parse(&["--only".into(), "9".into()]).is_err());
+        assert!(Opts::parse(&["--only".into(), "6".into()]).unwrap().wants(6));
         assert_eq!(fmt_num(1_712_345.4), "1,712,345");
     }
 }

@@ -14,6 +14,15 @@
 //! | `POST /v1/eval-sets/{id}/blob-upload-url` | a signed URL on this server's `/storage/` |
 //! | `PUT /storage/...` | the body is counted and discarded |
 //! | `POST /v1/eval-sets/{id}/blob-upload-complete` | `{"attached": true, "received": <bytes of the last PUT>}` |
+//! | `GET /__connections` | `{"before": <connections accepted before this one's>, "http2": <requests>, "http1": <requests>}` |
+//!
+//! With `--tls h2` or `--tls http1` (item 6) it serves https instead, with a
+//! self-signed certificate for `127.0.0.1` (printed as `CERT <hex DER>` after
+//! the port), offering `h2, http/1.1` or only `http/1.1` by ALPN, through
+//! hyper-util's auto connection builder (HTTP/1.1 and HTTP/2 both spoken, so
+//! ALPN alone decides) with at most 1,000 concurrent HTTP/2 streams per
+//! connection (hyper's default is 200; 1,000 lets item 6's streams all share
+//! one connection instead of queueing behind the limit).
 
 use super::Result;
 use super::decode::stream_body;
@@ -24,7 +33,7 @@ use hyper::body::{Frame, Incoming};
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper::{Method, Request, Response, StatusCode};
-use hyper_util::rt::{TokioIo, TokioTimer};
+use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use std::collections::HashMap;
 use std::convert::Infallible;
 use std::io::{BufRead, BufReader, Read};
@@ -49,6 +58,10 @@ struct State {
     port: u16,
     streams: Mutex<HashMap<usize, Bytes>>,
     last_put: AtomicU64,
+    /// Connections accepted, and requests seen per protocol (item 6).
+    connections: AtomicU64,
+    http2: AtomicU64,
+    http1: AtomicU64,
 }
 
 impl State {
@@ -68,22 +81,45 @@ pub struct Child {
 impl Child {
     /// Starts `bench __server` and waits for its port.
     pub fn start() -> Result<Child> {
+        Ok(Child::spawn(&[])?.0)
+    }
+
+    /// Starts `bench __server --tls h2|http1` (item 6); returns it with the
+    /// DER of its self-signed certificate. Its base URL is `https://127.0.0.1:PORT`.
+    pub fn start_tls(alpn: &str) -> Result<(Child, Vec<u8>)> {
+        let (child, cert) = Child::spawn(&["--tls", alpn])?;
+        Ok((child, cert.ok_or("the TLS bench server printed no certificate")?))
+    }
+
+    fn spawn(args: &[&str]) -> Result<(Child, Option<Vec<u8>>)> {
         let exe = std::env::current_exe()?;
         let mut proc = Command::new(exe)
             .args(["bench", "__server"])
+            .args(args)
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
             .spawn()?;
         let stdout = proc.stdout.take().ok_or("no stdout from the bench server")?;
+        let mut stdout = BufReader::new(stdout);
         let mut line = String::new();
-        BufReader::new(stdout).read_line(&mut line)?;
+        stdout.read_line(&mut line)?;
         let port: u16 = line
             .trim()
             .strip_prefix("PORT ")
             .and_then(|p| p.parse().ok())
             .ok_or_else(|| format!("the bench server did not report its port: {line:?}"))?;
-        Ok(Child { proc, base: format!("http://127.0.0.1:{port}") })
+        let tls = !args.is_empty();
+        let cert = if tls {
+            let mut line = String::new();
+            stdout.read_line(&mut line)?;
+            let hex = line.trim().strip_prefix("CERT ").ok_or("the TLS bench server did not report its certificate")?;
+            Some(from_hex(hex)?)
+        } else {
+            None
+        };
+        let scheme = if tls { "https" } else { "http" };
+        Ok((Child { proc, base: format!("{scheme}://127.0.0.1:{port}") }, cert))
     }
 
     /// A base URL whose chat streams have `chunks` chunks and pause `pause_ms`
@@ -118,13 +154,50 @@ impl Drop for Child {
     }
 }
 
-/// `bench __server`: serve on an ephemeral loopback port.
-pub fn serve_child(_args: &[String]) -> Result {
+/// Lower-case hex of `bytes` (how the TLS server hands its certificate over).
+pub fn to_hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// The bytes of [`to_hex`]'s text.
+pub fn from_hex(hex: &str) -> Result<Vec<u8>> {
+    if !hex.len().is_multiple_of(2) {
+        return Err("odd-length hex".into());
+    }
+    (0..hex.len()).step_by(2).map(|i| Ok(u8::from_str_radix(&hex[i..i + 2], 16)?)).collect()
+}
+
+/// A TLS acceptor with a fresh self-signed certificate for `127.0.0.1`,
+/// offering `alpn`; returns it with the certificate's DER.
+fn tls_acceptor(alpn: &[&[u8]]) -> Result<(tokio_rustls::TlsAcceptor, Vec<u8>)> {
+    use rustls::pki_types::{PrivateKeyDer, PrivatePkcs8KeyDer};
+    let key = rcgen::generate_simple_self_signed(vec!["127.0.0.1".to_owned()])?;
+    let cert = key.cert.der().clone();
+    let private = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(key.signing_key.serialize_der()));
+    let mut config = rustls::ServerConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
+        .with_safe_default_protocol_versions()?
+        .with_no_client_auth()
+        .with_single_cert(vec![cert.clone()], private)?;
+    config.alpn_protocols = alpn.iter().map(|p| p.to_vec()).collect();
+    Ok((tokio_rustls::TlsAcceptor::from(Arc::new(config)), cert.to_vec()))
+}
+
+/// `bench __server [--tls h2|http1]`: serve on an ephemeral loopback port.
+pub fn serve_child(args: &[String]) -> Result {
+    let tls = match args.iter().position(|a| a == "--tls").map(|i| args.get(i + 1).map(String::as_str)) {
+        None => None,
+        Some(Some("h2")) => Some(tls_acceptor(&[b"h2", b"http/1.1"])?),
+        Some(Some("http1")) => Some(tls_acceptor(&[b"http/1.1"])?),
+        Some(other) => return Err(format!("bench server: --tls {other:?} is not h2 or http1").into()),
+    };
     let rt = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
     rt.block_on(async {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
         let port = listener.local_addr()?.port();
         println!("PORT {port}");
+        if let Some((_, cert)) = &tls {
+            println!("CERT {}", to_hex(cert));
+        }
         std::io::Write::flush(&mut std::io::stdout())?;
         // Stop when the harness goes away (its end of our stdin closes).
         std::thread::spawn(|| {
@@ -133,16 +206,35 @@ pub fn serve_child(_args: &[String]) -> Result {
             while matches!(stdin.read(&mut sink), Ok(n) if n > 0) {}
             std::process::exit(0);
         });
-        let state = Arc::new(State { port, streams: Mutex::new(HashMap::new()), last_put: AtomicU64::new(0) });
+        let state = Arc::new(State {
+            port,
+            streams: Mutex::new(HashMap::new()),
+            last_put: AtomicU64::new(0),
+            connections: AtomicU64::new(0),
+            http2: AtomicU64::new(0),
+            http1: AtomicU64::new(0),
+        });
         let accept = async {
             loop {
                 let Ok((sock, _)) = listener.accept().await else { continue };
                 let _ = sock.set_nodelay(true);
                 let st = Arc::clone(&state);
+                let before = st.connections.fetch_add(1, Ordering::SeqCst);
+                let acceptor = tls.as_ref().map(|(a, _)| a.clone());
                 tokio::spawn(async move {
-                    let svc = service_fn(move |req| handle(req, Arc::clone(&st)));
-                    let _ =
-                        http1::Builder::new().timer(TokioTimer::new()).serve_connection(TokioIo::new(sock), svc).await;
+                    let svc = service_fn(move |req| handle(req, Arc::clone(&st), before));
+                    let Some(acceptor) = acceptor else {
+                        let _ = http1::Builder::new()
+                            .timer(TokioTimer::new())
+                            .serve_connection(TokioIo::new(sock), svc)
+                            .await;
+                        return;
+                    };
+                    let Ok(tls) = acceptor.accept(sock).await else { return };
+                    let mut builder = hyper_util::server::conn::auto::Builder::new(TokioExecutor::new());
+                    builder.http1().timer(TokioTimer::new());
+                    builder.http2().timer(TokioTimer::new()).max_concurrent_streams(1_000);
+                    let _ = builder.serve_connection(TokioIo::new(tls), svc).await;
                 });
             }
         };
@@ -192,12 +284,26 @@ async fn drain(body: Incoming) -> u64 {
     n
 }
 
-async fn handle(req: Request<Incoming>, st: Arc<State>) -> std::result::Result<Response<Body>, Infallible> {
+/// Answers `req`, which came on the connection accepted after `before` others.
+async fn handle(
+    req: Request<Incoming>,
+    st: Arc<State>,
+    before: u64,
+) -> std::result::Result<Response<Body>, Infallible> {
+    if req.uri().path() != "/__connections" {
+        let counter = if req.version() == hyper::Version::HTTP_2 { &st.http2 } else { &st.http1 };
+        counter.fetch_add(1, Ordering::Relaxed);
+    }
     let method = req.method().clone();
     let path = req.uri().path().to_owned();
     let (chunks, pause_ms, route) = stream_params(&path);
     let resp = match (&method, route) {
         (&Method::GET, "/v1/models") => json(MODELS),
+        (&Method::GET, "/__connections") => json(format!(
+            r#"{{"before":{before},"http2":{},"http1":{}}}"#,
+            st.http2.load(Ordering::Relaxed),
+            st.http1.load(Ordering::Relaxed)
+        )),
         (&Method::GET, r) if r.starts_with("/v1/tasks/") => json(TASK),
         (&Method::POST, "/v1/chat/completions") => {
             drain(req.into_body()).await;
@@ -264,5 +370,13 @@ mod tests {
         assert_eq!(stream_params("/s/200/50/v1/chat/completions"), (200, 50, "/v1/chat/completions"));
         assert_eq!(stream_params("/v1/models"), (10_000, 0, "/v1/models"));
         assert_eq!(stream_params("/s/x/50/v1/models"), (10_000, 0, "/s/x/50/v1/models"));
+    }
+
+    #[test]
+    fn certificate_hex_round_trip() {
+        let der = [0x30, 0x82, 0x00, 0xff, 0x0a];
+        assert_eq!(to_hex(&der), "308200ff0a");
+        assert_eq!(from_hex(&to_hex(&der)).unwrap(), der);
+        assert!(from_hex("abc").is_err() && from_hex("zz").is_err());
     }
 }

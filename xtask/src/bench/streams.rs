@@ -447,7 +447,9 @@ pub fn scale(opts: &Opts, server: &Child) -> Result<Vec<Row>> {
     Ok(rows)
 }
 
-/// `bench __child streams --client ours|raw --n N --chunks C --base URL`.
+/// `bench __child streams --client ours|raw --n N --chunks C --base URL [--cert HEX]`;
+/// with `--cert` (item 6's https server), both clients use one reqwest client
+/// that trusts that certificate ([`super::h2::tls_client`]).
 pub fn scale_child(args: &[String]) -> Result {
     let arg = |name: &str| -> Result<String> {
         let i = args.iter().position(|a| a == name).ok_or_else(|| format!("missing {name}"))?;
@@ -459,8 +461,13 @@ pub fn scale_child(args: &[String]) -> Result {
     let raw = arg("--client")? == "raw";
     let _ = rustls::crypto::ring::default_provider().install_default();
     let rt = runtime()?;
-    let apa = AsyncPareta::builder().api_key(KEY).base_url(&base).build()?;
-    let client = reqwest::Client::builder().build()?;
+    let (apa, client) = match args.iter().position(|a| a == "--cert") {
+        None => (AsyncPareta::builder().api_key(KEY).base_url(&base).build()?, reqwest::Client::builder().build()?),
+        Some(_) => {
+            let http = super::h2::tls_client(&super::server::from_hex(&arg("--cert")?)?)?;
+            (AsyncPareta::builder().api_key(KEY).base_url(&base).http_client(http.clone()).build()?, http)
+        }
+    };
     let url = format!("{base}/v1/chat/completions");
     let open = Arc::new(Open::default());
     let (completed, secs, before) = rt.block_on(async {
