@@ -9,7 +9,6 @@ use pareta_core::{
     BodyCollector, BodyPart, Config, Error, Flow, HttpRequest, Input, Output, Response, TransportError,
     TransportErrorKind,
 };
-use reqwest::header::{CONTENT_LENGTH, HeaderMap, HeaderName, HeaderValue};
 use std::io;
 use std::pin::{Pin, pin};
 use std::sync::Arc;
@@ -124,24 +123,9 @@ impl Http {
     async fn send(&self, req: &HttpRequest, idle: Option<Duration>) -> Result<reqwest::Response, TransportError> {
         let method = reqwest::Method::from_bytes(req.method.as_str().as_bytes())
             .map_err(|e| TransportError::new(TransportErrorKind::Other, e.to_string()))?;
-        let mut headers = HeaderMap::with_capacity(req.headers.len() + 1);
-        for (name, value) in &req.headers {
-            let invalid = || {
-                TransportError::new(
-                    TransportErrorKind::Other,
-                    format!("the `{name}` header is not a valid HTTP header"),
-                )
-            };
-            let name = HeaderName::from_bytes(name.as_bytes()).map_err(|_| invalid())?;
-            let mut value = HeaderValue::from_str(value).map_err(|_| invalid())?;
-            value.set_sensitive(name == reqwest::header::AUTHORIZATION);
-            headers.append(name, value);
-        }
-        if let Some(len) = req.content_length() {
-            headers.insert(CONTENT_LENGTH, HeaderValue::from(len));
-        }
+        let headers = req.http_headers()?;
         let progress = Progress::new();
-        let mut builder = self.client.request(method, req.url.as_str()).headers(headers);
+        let mut builder = self.client.request(method, &*req.url).headers(headers);
         builder = match req.body.parts() {
             [] => builder,
             [BodyPart::Bytes(b)] => builder.body(Bytes::from_owner(Arc::clone(b))),

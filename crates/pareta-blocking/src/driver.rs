@@ -91,15 +91,11 @@ impl Http {
     }
 
     fn send(&self, req: &HttpRequest) -> Result<http::Response<ureq::Body>, TransportError> {
-        let mut builder = http::Request::builder().method(req.method.as_str()).uri(req.url.as_str());
-        for (name, value) in &req.headers {
-            builder = builder.header(name.as_ref(), value.as_str());
+        let mut builder = http::Request::builder().method(req.method.as_str()).uri(&*req.url);
+        if let Some(headers) = builder.headers_mut() {
+            *headers = req.http_headers()?;
         }
-        let length = req.content_length();
-        if let Some(len) = length {
-            builder = builder.header("content-length", len);
-        }
-        let sends_body = length.is_some();
+        let sends_body = req.content_length().is_some();
         let other = |e: http::Error| TransportError::new(TransportErrorKind::Other, e.to_string());
         match req.body.as_bytes() {
             Some(_) if !sends_body => self.configured(req, builder.body(()).map_err(other)?),

@@ -8,6 +8,7 @@ use crate::retry::{self, AttemptOutcome, RetryDecision};
 use pareta_types::ResponseMeta;
 use std::borrow::Cow;
 use std::fmt;
+use std::sync::Arc;
 use std::time::Instant;
 
 /// Turns a 2xx response into the call's value.
@@ -90,24 +91,24 @@ impl RequestSpec {
     /// unless per-call options chose one), then the per-call headers and query.
     pub fn build(self, cfg: &Config) -> HttpRequest {
         let accept = if self.streaming { "text/event-stream" } else { "application/json" };
-        let mut headers: Vec<(Cow<'static, str>, String)> = vec![
-            ("authorization".into(), cfg.api_key().bearer()),
-            ("accept".into(), accept.to_owned()),
-            ("user-agent".into(), USER_AGENT.to_owned()),
+        let mut headers: Vec<(Cow<'static, str>, Cow<'static, str>)> = vec![
+            ("authorization".into(), cfg.api_key().bearer().into()),
+            ("accept".into(), accept.into()),
+            ("user-agent".into(), USER_AGENT.into()),
         ];
         if let Some(ct) = self.content_type {
-            headers.push(("content-type".into(), ct));
+            headers.push(("content-type".into(), ct.into()));
         }
         let per_call = cfg.per_call();
         if self.method == Method::Post {
             let key = per_call.and_then(|p| p.next_idempotency_key()).unwrap_or_else(|| cfg.rng().uuid_v4());
-            headers.push(("idempotency-key".into(), key));
+            headers.push(("idempotency-key".into(), key.into()));
         }
         let mut url = self.url;
         if let Some(p) = per_call {
             for (name, value) in &p.headers {
                 headers.retain(|(n, _)| n != name);
-                headers.push((name.clone().into(), value.clone()));
+                headers.push((name.clone().into(), value.clone().into()));
             }
             if !p.query.is_empty() {
                 url.push(if url.contains('?') { '&' } else { '?' });
@@ -119,8 +120,8 @@ impl RequestSpec {
         let timeouts = Timeouts { connect: cfg.connect_timeout(), total, idle, override_client };
         HttpRequest {
             method: self.method,
-            url,
-            headers,
+            url: url.into(),
+            headers: headers.into(),
             body: self.body,
             streaming: self.streaming,
             timeouts,
@@ -213,8 +214,8 @@ impl<T> Call<T> {
         Call {
             request: HttpRequest {
                 method: Method::Get,
-                url: String::new(),
-                headers: Vec::new(),
+                url: "".into(),
+                headers: Arc::new([]),
                 body: Body::empty(),
                 streaming: false,
                 timeouts: Timeouts { connect: Default::default(), total: None, idle: None, override_client: false },

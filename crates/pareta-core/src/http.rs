@@ -153,9 +153,12 @@ pub struct HttpRequest {
     /// The method.
     pub method: Method,
     /// The absolute URL, ids already percent-encoded.
-    pub url: String,
+    ///
+    /// The URL and the headers are shared, not copied, between the attempts of
+    /// one call: core hands out a clone of its request for every attempt.
+    pub url: Arc<str>,
     /// Headers to send, in order (lower-case names).
-    pub headers: Vec<(Cow<'static, str>, String)>,
+    pub headers: Arc<[(Cow<'static, str>, Cow<'static, str>)]>,
     /// The body.
     pub body: Body,
     /// For a streaming route: on a 2xx status, hand the flow the status and
@@ -177,7 +180,7 @@ pub struct HttpRequest {
 impl HttpRequest {
     /// The value of a header, if set.
     pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+        self.headers.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_ref())
     }
 
     /// The `Content-Length` the driver MUST send, or `None` for none at all.
@@ -188,6 +191,40 @@ impl HttpRequest {
     pub fn content_length(&self) -> Option<u64> {
         let len = self.body.len();
         (len > 0 || matches!(self.method, Method::Post | Method::Put)).then_some(len)
+    }
+
+    /// The headers to send as an `http::HeaderMap`, `Content-Length` included
+    /// (see [`content_length`](Self::content_length)), for a driver's request
+    /// builder. A name or value core wrote itself (a `&'static str`) is used as
+    /// is, with no copy and no parse: every call sends four or five of them. Any
+    /// other (a per-call header) is validated, and an invalid one is an error
+    /// that names it. `Authorization` is marked sensitive, so `http`'s `Debug`
+    /// output hides it.
+    pub fn http_headers(&self) -> Result<http::HeaderMap, TransportError> {
+        use http::header::{HeaderName, HeaderValue};
+        let mut map = http::HeaderMap::with_capacity(self.headers.len() + 1);
+        for (name, value) in self.headers.iter() {
+            let invalid = || {
+                TransportError::new(
+                    crate::TransportErrorKind::Other,
+                    format!("the `{name}` header is not a valid HTTP header"),
+                )
+            };
+            let name = match name {
+                Cow::Borrowed(s) => HeaderName::from_static(s),
+                Cow::Owned(s) => HeaderName::from_bytes(s.as_bytes()).map_err(|_| invalid())?,
+            };
+            let mut value = match value {
+                Cow::Borrowed(s) => HeaderValue::from_static(s),
+                Cow::Owned(s) => HeaderValue::from_str(s).map_err(|_| invalid())?,
+            };
+            value.set_sensitive(name == http::header::AUTHORIZATION);
+            map.append(name, value);
+        }
+        if let Some(len) = self.content_length() {
+            map.insert(http::header::CONTENT_LENGTH, HeaderValue::from(len));
+        }
+        Ok(map)
     }
 
     /// True when the driver MUST hand this response to the flow with an empty
@@ -201,7 +238,7 @@ impl HttpRequest {
 
 impl fmt::Debug for HttpRequest {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        struct Headers<'a>(&'a [(Cow<'static, str>, String)]);
+        struct Headers<'a>(&'a [(Cow<'static, str>, Cow<'static, str>)]);
         impl fmt::Debug for Headers<'_> {
             fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
                 let mut m = f.debug_map();

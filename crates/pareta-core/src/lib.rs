@@ -33,7 +33,7 @@
 //! let task = loop {
 //!     match flow.poll(now) {
 //!         Output::Send(req) => {
-//!             assert_eq!(req.url, "https://api.pareta.ai/v1/tasks/contract-key-fields");
+//!             assert_eq!(&*req.url, "https://api.pareta.ai/v1/tasks/contract-key-fields");
 //!             let (status, body, headers) = replies.next().unwrap();
 //!             flow.handle(now, Input::Response(Response { status, headers: &headers, body: body.as_bytes() }));
 //!         }

@@ -179,14 +179,17 @@ fn bad_arguments_fail_before_any_request() {
 #[test]
 fn ids_are_percent_encoded_and_queries_built() {
     let c = cfg();
-    assert_eq!(endpoints::retrieve(&c, "a/../b").request().url, "http://api.test/v1/endpoints/a%2F..%2Fb");
-    assert_eq!(tasks::retrieve(&c, "t 1", Some(3)).request().url, "http://api.test/v1/tasks/t%201?examples_n=3");
+    assert_eq!(endpoints::retrieve(&c, "a/../b").request().url.as_ref(), "http://api.test/v1/endpoints/a%2F..%2Fb");
     assert_eq!(
-        endpoints::metrics(&c, "ep", MetricKind::Cost, &[("window", "7d")]).request().url,
+        tasks::retrieve(&c, "t 1", Some(3)).request().url.as_ref(),
+        "http://api.test/v1/tasks/t%201?examples_n=3"
+    );
+    assert_eq!(
+        endpoints::metrics(&c, "ep", MetricKind::Cost, &[("window", "7d")]).request().url.as_ref(),
         "http://api.test/v1/endpoints/ep/cost?window=7d"
     );
     assert_eq!(
-        evals::frontier_models(&c, Some("a&b")).request().url,
+        evals::frontier_models(&c, Some("a&b")).request().url.as_ref(),
         "http://api.test/v1/eval/frontier-models?task=a%26b"
     );
     assert_eq!(body_json(tasks::match_intent(&c, "invoices", 3).request()), json!({"query": "invoices", "top_k": 3}));
@@ -453,7 +456,7 @@ fn large_upload_uses_the_signed_url_without_the_key() {
         json!({"idx": 0, "field_name": "document", "mime": "image/tiff", "file_size": size})
     );
     let put = &s.requests[1];
-    assert_eq!(put.url, "https://storage.test/up?sig=1");
+    assert_eq!(&*put.url, "https://storage.test/up?sig=1");
     assert_eq!(put.header("authorization"), None);
     assert_eq!(put.header("content-type"), Some("image/tiff"));
     assert_eq!(put.body.parts(), &[crate::BodyPart::File { path: "/data/scan.tiff".into(), len: size }]);
@@ -526,4 +529,22 @@ fn a_failed_url_request_is_step_1_and_keeps_the_api_error() {
     assert!(matches!(&err, Error::Upload(u) if u.step == UploadStep::RequestUrl), "{err:?}");
     assert!(err.to_string().contains("step 1 of 3") && err.to_string().contains("balance empty"), "{err}");
     assert_eq!(err.api().map(|a| a.kind()), Some(ApiErrorKind::InsufficientCredits));
+}
+
+#[test]
+fn http_headers_share_static_values_validate_the_rest_and_mark_the_key_sensitive() {
+    let c = cfg();
+    let mut req = chat::create(&c, &ChatCompletionRequest::new("ep", vec![ChatMessage::user("hi")])).request().clone();
+    let map = req.http_headers().unwrap();
+    assert!(map.get("authorization").unwrap().is_sensitive());
+    assert_eq!(map.get("accept").unwrap(), "application/json");
+    assert_eq!(map.get("content-length").unwrap().to_str().unwrap(), req.body.len().to_string());
+    assert!(map.get("idempotency-key").is_some());
+    // Retries share the URL and headers instead of copying them.
+    let again = req.clone();
+    assert!(std::sync::Arc::ptr_eq(&req.headers, &again.headers) && std::sync::Arc::ptr_eq(&req.url, &again.url));
+    // A header core did not write is validated, and a bad one is named.
+    req.headers = std::sync::Arc::new([("x-bad name".to_owned().into(), "v".to_owned().into())]);
+    let e = req.http_headers().unwrap_err();
+    assert!(e.to_string().contains("`x-bad name`"), "{e}");
 }

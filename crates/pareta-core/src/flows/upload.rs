@@ -13,6 +13,7 @@ use serde_json::Value;
 use std::fmt;
 use std::ops::ControlFlow;
 use std::path::Path;
+use std::sync::Arc;
 use std::time::Instant;
 
 /// Documents smaller than this go inline through `attach-blob`.
@@ -181,8 +182,11 @@ impl Upload {
     fn put(&self, upload_url: String) -> Call<()> {
         let request = HttpRequest {
             method: Method::Put,
-            url: upload_url,
-            headers: vec![("content-type".into(), self.mime.clone()), ("user-agent".into(), USER_AGENT.to_owned())],
+            url: upload_url.into(),
+            headers: Arc::new([
+                ("content-type".into(), self.mime.clone().into()),
+                ("user-agent".into(), USER_AGENT.into()),
+            ]),
             body: Body::from_parts(vec![self.body.clone()]),
             streaming: false,
             timeouts: Timeouts {
