@@ -28,11 +28,24 @@ pub(crate) struct Running {
     pub thread: JoinHandle<()>,
 }
 
+/// Connections the kernel queues for accept, as a production server sets it:
+/// `std`'s listener asks for 128, and a client that opens 1,000 connections at
+/// once (the soak, the bench's item 5) then has SYNs dropped and re-sent a
+/// second later, which a real endpoint would not do to it.
+const BACKLOG: i32 = 4096;
+
 fn bind(port: u16) -> io::Result<StdListener> {
-    let listener = StdListener::bind(("127.0.0.1", port))
-        .map_err(|e| io::Error::new(e.kind(), format!("cannot bind 127.0.0.1:{port}: {e}")))?;
-    listener.set_nonblocking(true)?;
-    Ok(listener)
+    use socket2::{Domain, Socket, Type};
+    let addr = std::net::SocketAddr::from(([127, 0, 0, 1], port));
+    let named = |e: io::Error| io::Error::new(e.kind(), format!("cannot bind 127.0.0.1:{port}: {e}"));
+    let socket = Socket::new(Domain::IPV4, Type::STREAM, None)?;
+    // As std's bind does on Unix: a restarted mock can take its port back at once.
+    #[cfg(unix)]
+    socket.set_reuse_address(true)?;
+    socket.bind(&addr.into()).map_err(named)?;
+    socket.listen(BACKLOG).map_err(named)?;
+    socket.set_nonblocking(true)?;
+    Ok(socket.into())
 }
 
 /// Binds both listeners, starts the server thread, returns once serving.
