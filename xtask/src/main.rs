@@ -20,8 +20,8 @@ commands:
   chaos   the full chaos suite (issue 16): 2,400 randomized calls per client through a
           seeded TCP fault proxy; CHAOS_SEED=N replays a plan, CHAOS_CALLS=N resizes it
   soak    rounds of 1,000 concurrent async streams with random drops plus 200 blocking
-          calls on threads, for 2 minutes; RSS and open fds must stay within 5% of the
-          first round's (`cargo xtask soak --help`)";
+          calls on threads, for 2 minutes; the last rounds' trimmed RSS, live heap and
+          open fds must be within 5% of the first rounds' (`cargo xtask soak --help`)";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();

@@ -127,14 +127,22 @@ impl Http {
 /// error the body is dropped unread, and ureq closes its connection.
 fn read_body(body: ureq::Body, max: u64) -> Result<Vec<u8>, TransportError> {
     let mut collected = BodyCollector::new(max, body.content_length())?;
-    let (mut buf, bound) = collected.read_to_end_buffer();
-    // `read_to_end` writes into the spare capacity: a zeroed read buffer per
-    // call (8 KiB on the stack, or 64 KiB on the heap before that) cost more
-    // instructions than the rest of reading a small body.
-    let reader = body.into_with_config().limit(u64::MAX).reader();
-    match reader.take(bound).read_to_end(&mut buf) {
-        Ok(_) => collected.finish_read(buf),
-        Err(e) => Err(read_error(e)),
+    let mut reader = body.into_with_config().limit(u64::MAX).reader();
+    if let Some((mut buf, bound)) = collected.read_to_end_buffer() {
+        // Straight into place: a read buffer zeroed per call (8 KiB) cost more
+        // instructions than the rest of reading a small body.
+        return match (&mut reader).take(bound).read_to_end(&mut buf) {
+            Ok(_) => collected.finish_read(buf),
+            Err(e) => Err(read_error(e)),
+        };
+    }
+    let mut buf = [0u8; 8 * 1024];
+    loop {
+        match reader.read(&mut buf) {
+            Ok(0) => return Ok(collected.finish()),
+            Ok(n) => collected.push(&buf[..n])?,
+            Err(e) => return Err(read_error(e)),
+        }
     }
 }
 

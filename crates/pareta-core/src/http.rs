@@ -195,11 +195,12 @@ impl HttpRequest {
 
     /// The headers to send as an `http::HeaderMap`, `Content-Length` included
     /// (see [`content_length`](Self::content_length)), for a driver's request
-    /// builder. A name or value core wrote itself (a `&'static str`) is used as
-    /// is, with no copy and no parse: every call sends four or five of them. Any
-    /// other (a per-call header) is validated, and an invalid one is an error
-    /// that names it. `Authorization` is marked sensitive, so `http`'s `Debug`
-    /// output hides it.
+    /// builder. A `&'static str` name or value that is already in the form
+    /// `http` keeps (a lower-case token, visible ASCII) is used as is, with no
+    /// copy: every header core writes itself is, and every call sends four or
+    /// five. Any other (a per-call header, or a static one in another form) is
+    /// parsed, and an invalid one is an error that names it, never a panic.
+    /// `Authorization` is marked sensitive, so `http`'s `Debug` output hides it.
     pub fn http_headers(&self) -> Result<http::HeaderMap, TransportError> {
         use http::header::{HeaderName, HeaderValue};
         let mut map = http::HeaderMap::with_capacity(self.headers.len() + 1);
@@ -210,13 +211,15 @@ impl HttpRequest {
                     format!("the `{name}` header is not a valid HTTP header"),
                 )
             };
+            // `from_static` panics on what it does not accept: take it only for
+            // text already known to be in its form.
             let name = match name {
-                Cow::Borrowed(s) => HeaderName::from_static(s),
-                Cow::Owned(s) => HeaderName::from_bytes(s.as_bytes()).map_err(|_| invalid())?,
+                Cow::Borrowed(s) if is_lower_token(s) => HeaderName::from_static(s),
+                other => HeaderName::from_bytes(other.as_bytes()).map_err(|_| invalid())?,
             };
             let mut value = match value {
-                Cow::Borrowed(s) => HeaderValue::from_static(s),
-                Cow::Owned(s) => HeaderValue::from_str(s).map_err(|_| invalid())?,
+                Cow::Borrowed(s) if is_visible_ascii(s) => HeaderValue::from_static(s),
+                other => HeaderValue::from_str(other).map_err(|_| invalid())?,
             };
             value.set_sensitive(name == http::header::AUTHORIZATION);
             map.append(name, value);
@@ -314,13 +317,15 @@ impl BodyCollector {
         Ok(())
     }
 
-    /// For a driver that reads the whole body with one `read_to_end` (which
+    /// For a body whose length is known, read with one `read_to_end` (which
     /// fills spare capacity without zeroing a read buffer first): the buffer to
     /// read into, sized from Content-Length, and how many bytes to read at most,
     /// one past the limit, so that a larger body is caught without being held.
-    /// Check what was read with [`finish_read`](Self::finish_read).
-    pub fn read_to_end_buffer(&mut self) -> (Vec<u8>, u64) {
-        (self.parts.pop().unwrap_or_default(), self.limit.saturating_add(1))
+    /// Check what was read with [`finish_read`](Self::finish_read). `None`
+    /// without a length: a `read_to_end` would then grow its buffer by
+    /// doubling, so [`push`](Self::push) the reads instead.
+    pub fn read_to_end_buffer(&mut self) -> Option<(Vec<u8>, u64)> {
+        self.parts.pop().map(|buf| (buf, self.limit.saturating_add(1)))
     }
 
     /// The body a `read_to_end` into [`read_to_end_buffer`](Self::read_to_end_buffer)
@@ -346,6 +351,16 @@ fn too_large(limit: u64) -> TransportError {
         crate::TransportErrorKind::BodyTooLarge,
         format!("the response body is larger than the {limit}-byte limit"),
     )
+}
+
+/// A header name `HeaderName::from_static` takes: a non-empty lower-case token.
+fn is_lower_token(s: &str) -> bool {
+    !s.is_empty() && s.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"-_.!#$%&'*+^`|~".contains(&b))
+}
+
+/// A header value `HeaderValue::from_static` takes: visible ASCII, spaces and tabs.
+fn is_visible_ascii(s: &str) -> bool {
+    s.bytes().all(|b| b == b'\t' || (0x20..0x7f).contains(&b))
 }
 
 /// Read access to response headers, whatever map type the driver holds.

@@ -26,6 +26,9 @@ pub const DEFAULT_MAX_LINE: usize = 1024 * 1024;
 
 const BOM: &[u8] = b"\xEF\xBB\xBF";
 
+/// The data buffer capacity kept between events (chat chunks are a few hundred bytes).
+const KEEP_DATA_CAPACITY: usize = 64 * 1024;
+
 /// One dispatched event.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 #[non_exhaustive]
@@ -276,6 +279,11 @@ impl SseDecoder {
         if self.dispatched {
             self.dispatched = false;
             self.reset_event();
+            // Reused for the next event, but one large event (up to the 1 MiB
+            // bound) is not kept for the rest of a long stream.
+            if self.data.capacity() > KEEP_DATA_CAPACITY {
+                self.data = String::new();
+            }
         }
     }
 

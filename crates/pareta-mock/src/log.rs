@@ -134,9 +134,14 @@ pub(crate) async fn api_layer(State(st): State<Arc<AppState>>, req: Request, nex
     }
     let bytes = match to_bytes(body, API_BODY_LIMIT).await {
         Ok(b) => b,
-        Err(e) if over_limit(&e) => return stamp(too_large(), &request_id),
-        // The client stopped sending before the body it announced was complete.
-        Err(_) => {
+        Err(e) => {
+            if !is_control(&parts) {
+                st.log.push(record(&parts, "api"));
+            }
+            if over_limit(&e) {
+                return stamp(too_large(), &request_id);
+            }
+            // The client stopped sending before the body it announced was complete.
             let msg = "the request body ended before it was complete";
             return stamp(detail_response(StatusCode::BAD_REQUEST, msg), &request_id);
         }

@@ -291,6 +291,8 @@ fn a_request_body_cut_short_is_a_400_and_one_over_the_limit_a_413() {
     );
     let status = raw_status(&server, &head, body);
     assert!(status.starts_with("HTTP/1.1 400"), "a truncated body: {status}");
+    let logged = server.requests();
+    assert!(logged.iter().any(|r| r.method == "POST" && r.path == "/v1/chat/completions"), "logged: {logged:?}");
     let head = format!(
         "POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nAuthorization: {AUTH}\r\nContent-Length: {}\r\n\r\n",
         65 * 1024 * 1024

@@ -116,20 +116,30 @@ unsafe extern "C" {
 }
 
 /// Waits (at most 10 s) until the open fds and the live heap stop moving:
-/// three samples 100 ms apart with the same fds and a heap within 1%. A round
-/// that leaked would not settle back; one measured while its dropped
-/// connections were still closing (up to 1,045 fds, the 2026-12-01 run with a
-/// fixed 500 ms wait) says nothing about what the SDK keeps.
+/// four samples 100 ms apart (so at least 300 ms) with the same fds and a heap
+/// within 1% of the first of them. A round that leaked would not settle back;
+/// one measured while its dropped connections were still closing (up to 1,045
+/// fds, the 2026-12-01 run with a fixed 500 ms wait) says nothing about what
+/// the SDK keeps. Gives up at 10 s and says so on stderr.
 fn settle() -> Result<(usize, usize, Duration)> {
     let t0 = Instant::now();
-    let mut last = (fds()?, ALLOC.allocated());
+    // The first sample of the current stable run, and how many have matched it.
+    let mut anchor = (fds()?, ALLOC.allocated());
+    let mut last = anchor;
     let mut stable = 0;
-    while stable < 3 && t0.elapsed() < Duration::from_secs(10) {
+    while stable < 3 {
+        if t0.elapsed() >= Duration::from_secs(10) {
+            eprintln!("soak: fds and heap still moving after 10 s; measuring anyway");
+            break;
+        }
         std::thread::sleep(Duration::from_millis(100));
-        let now = (fds()?, ALLOC.allocated());
-        let heap_moved = (now.1 as f64 - last.1 as f64).abs() > 0.01 * last.1 as f64;
-        stable = if now.0 == last.0 && !heap_moved { stable + 1 } else { 0 };
-        last = now;
+        last = (fds()?, ALLOC.allocated());
+        let heap_moved = (last.1 as f64 - anchor.1 as f64).abs() > 0.01 * anchor.1 as f64;
+        if last.0 == anchor.0 && !heap_moved {
+            stable += 1;
+        } else {
+            (anchor, stable) = (last, 0);
+        }
     }
     Ok((last.0, last.1, t0.elapsed()))
 }
@@ -380,6 +390,7 @@ fn run(args: &[String]) -> Result {
         // Dropped connections close on the runtime's and the mock's schedule,
         // not at the end of a round: measure once they have.
         let (fds, heap, settle) = settle()?;
+        let round_secs = t0.elapsed().as_secs_f64() - settle.as_secs_f64();
         let rss_raw = rss()?;
         trim_allocator();
         let rss = rss()?;
@@ -388,7 +399,7 @@ fn run(args: &[String]) -> Result {
         let label = if warming { format!("w{}", warm_rounds + 1) } else { n.to_string() };
         let line = format!(
             "| {label} | {:.1} | {:.1} | {} | {} | {} | {} | {} | {} / {} | {:.1} | {:.1} | {:.2} | {fds} |",
-            t0.elapsed().as_secs_f64() - settle.as_secs_f64(),
+            round_secs,
             settle.as_secs_f64(),
             g(&c.full),
             g(&c.dropped_after_chunks),
@@ -405,7 +416,7 @@ fn run(args: &[String]) -> Result {
         if warming {
             warm_rounds += 1;
         } else {
-            rounds.push(Round { n, secs: t0.elapsed().as_secs_f64(), rss_raw, rss, heap, fds, line });
+            rounds.push(Round { n, secs: round_secs, rss_raw, rss, heap, fds, line });
         }
     }
 
@@ -436,7 +447,13 @@ fn run(args: &[String]) -> Result {
         }
         raw_outside += usize::from(dev(r.rss_raw as f64, first.rss_raw as f64).abs() > 5.0);
     }
-    let k = rounds.len().min(10);
+    // Two windows that do not overlap, or the comparison says nothing.
+    if rounds.len() < 6 {
+        return Err(
+            format!("only {} measured rounds: the verdict needs at least 6 (raise --secs)", rounds.len()).into()
+        );
+    }
+    let k = (rounds.len() / 2).min(10);
     let median = |rs: &[Round], f: fn(&Round) -> f64| {
         let mut v: Vec<f64> = rs.iter().map(f).collect();
         v.sort_by(f64::total_cmp);

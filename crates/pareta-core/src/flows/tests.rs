@@ -547,4 +547,12 @@ fn http_headers_share_static_values_validate_the_rest_and_mark_the_key_sensitive
     req.headers = std::sync::Arc::new([("x-bad name".to_owned().into(), "v".to_owned().into())]);
     let e = req.http_headers().unwrap_err();
     assert!(e.to_string().contains("`x-bad name`"), "{e}");
+    // A static header in another form is parsed, not a panic: upper case is
+    // lowered, a control character is an error.
+    req.headers = std::sync::Arc::new([("X-Trace".into(), "1".into())]);
+    assert_eq!(req.http_headers().unwrap().get("x-trace").unwrap(), "1");
+    req.headers = std::sync::Arc::new([("x-trace".into(), "a\nb".into())]);
+    assert!(req.http_headers().is_err());
+    req.headers = std::sync::Arc::new([("bad name".into(), "v".into())]);
+    assert!(req.http_headers().is_err());
 }

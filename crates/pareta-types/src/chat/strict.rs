@@ -10,7 +10,7 @@
 //! has the strict type that accepts exactly the values the lenient reader
 //! reads as themselves, and any other value (a float index, a `null` list, a
 //! number where a string belongs) makes the strict parse fail, so that
-//! [`ChatCompletionChunk::from_json_string`] falls back to the lenient one.
+//! [`ChatCompletionChunk::from_json`] falls back to the lenient one.
 //! The result is the same record either way; `strict_and_lenient_agree` checks
 //! that on a corpus of odd chunks.
 
@@ -225,6 +225,8 @@ mod tests {
             r#"{"created":"1","choices":[{"finish_reason":{"x":1}}]}"#,
             r#"{"future":{"a":[1,2]},"choices":[{"delta":{"content":"a","tool_calls":[{"id":"t"}]}}]}"#,
             r#"{"choices":[{"delta":[""],"message":["assistant","hi"]}],"usage":[1,2,3]}"#,
+            r#"{"choices":[{"index":-0,"delta":{"content":"a\"b\u0041\\n","role":"\u0061ssistant"}}]}"#,
+            r#"{"ch\u006fices":[{"index":0}],"created":-9223372036854775808}"#,
             r#"{}"#,
         ];
         for text in corpus {
@@ -237,6 +239,9 @@ mod tests {
             assert_eq!(got.raw_json(), text);
             assert_eq!(got.to_value(), serde_json::from_str::<serde_json::Value>(text).unwrap());
         }
+        // A duplicate key is an error on both paths.
+        let dup = r#"{"id":"a","id":"b","choices":[]}"#;
+        assert!(lenient(dup).is_none() && parse(dup).is_none() && ChatCompletionChunk::from_json(dup).is_err());
         // The platform's own shapes take the fast path.
         assert!(parse(corpus[0]).is_some() && parse(corpus[1]).is_some() && parse(corpus[4]).is_some());
         // Values only the lenient readers read take the slow one.
