@@ -65,9 +65,12 @@ impl<T> Core<T> {
     }
 
     /// Drains events into items with `on_event` until one item is ready.
+    /// `on_event` returns the event's item, if any (handed straight to the
+    /// caller: a chunk is moved once per token, not through the queue), and
+    /// queues only an error that ends the stream.
     fn next(
         &mut self,
-        mut on_event: impl FnMut(SseEventRef<'_>, &mut Out<T>, &ResponseMeta),
+        mut on_event: impl FnMut(SseEventRef<'_>, &mut Out<T>, &ResponseMeta) -> Option<Result<T, Error>>,
     ) -> Option<Result<T, Error>> {
         loop {
             if let Some(item) = self.out.queue.pop_front() {
@@ -77,18 +80,30 @@ impl<T> Core<T> {
                 return None;
             }
             match self.sse.next_event_ref()? {
-                Ok(ev) => on_event(ev, &mut self.out, &self.meta),
+                Ok(ev) => {
+                    if let Some(item) = on_event(ev, &mut self.out, &self.meta) {
+                        return Some(item);
+                    }
+                }
                 Err(e) => self.out.fail(Error::Protocol(e.to_string())),
             }
         }
     }
 
-    fn end(&mut self, expected: &'static str, mut on_event: impl FnMut(SseEventRef<'_>, &mut Out<T>, &ResponseMeta)) {
+    fn end(
+        &mut self,
+        expected: &'static str,
+        mut on_event: impl FnMut(SseEventRef<'_>, &mut Out<T>, &ResponseMeta) -> Option<Result<T, Error>>,
+    ) {
         if self.out.finished {
             return;
         }
         match self.sse.finish() {
-            Ok(Some(ev)) => on_event((&ev).into(), &mut self.out, &self.meta),
+            Ok(Some(ev)) => {
+                if let Some(item) = on_event((&ev).into(), &mut self.out, &self.meta) {
+                    self.out.queue.push_back(item);
+                }
+            }
             Ok(None) | Err(SseError::Incomplete) => {}
             Err(e) => self.out.fail(Error::Protocol(e.to_string())),
         }
@@ -123,21 +138,26 @@ impl ChatStreamDecoder {
         ChatStreamDecoder { core: Core::new(meta) }
     }
 
-    fn on_event(ev: SseEventRef<'_>, out: &mut Out<ChatCompletionChunk>, _meta: &ResponseMeta) {
+    fn on_event(
+        ev: SseEventRef<'_>,
+        out: &mut Out<ChatCompletionChunk>,
+        _meta: &ResponseMeta,
+    ) -> Option<Result<ChatCompletionChunk, Error>> {
         if ev.data == "[DONE]" {
             out.finished = true;
-            return;
+            return None;
         }
         // Parsed from the decoder's buffer: the chunk's one allocation is the
         // copy of its text it keeps.
         match ChatCompletionChunk::from_json(ev.data) {
             Ok(chunk) if chunk.choices.is_empty() => match stream_error(chunk.raw_json()) {
                 Some(err) => out.fail(err),
-                None => out.queue.push_back(Ok(chunk)),
+                None => return Some(Ok(chunk)),
             },
-            Ok(chunk) => out.queue.push_back(Ok(chunk)),
+            Ok(chunk) => return Some(Ok(chunk)),
             Err(e) => out.fail(Error::Protocol(format!("a chat chunk was not valid JSON: {e}"))),
         }
+        None
     }
 }
 
@@ -193,7 +213,12 @@ impl DeployStreamDecoder {
         self.endpoint.take()
     }
 
-    fn on_event(ev: SseEventRef<'_>, out: &mut Out<DeployEvent>, meta: &ResponseMeta, endpoint: &mut Option<Endpoint>) {
+    fn on_event(
+        ev: SseEventRef<'_>,
+        out: &mut Out<DeployEvent>,
+        meta: &ResponseMeta,
+        endpoint: &mut Option<Endpoint>,
+    ) -> Option<Result<DeployEvent, Error>> {
         let data = serde_json::from_str(ev.data).unwrap_or_else(|_| serde_json::Value::String(ev.data.to_owned()));
         let event = DeployEvent { event: ev.event.unwrap_or("message").into(), data };
         match event.event.as_str() {
@@ -203,16 +228,20 @@ impl DeployStreamDecoder {
                     v => v.get("message").and_then(|m| m.as_str()).map(str::to_owned).unwrap_or_else(|| v.to_string()),
                 };
                 out.fail(Error::Deploy { message, data: event.data });
+                None
             }
             "complete" => match event.endpoint() {
                 Some(ep) => {
                     *endpoint = Some(ep.with_meta(meta.clone()));
-                    out.queue.push_back(Ok(event));
                     out.finished = true;
+                    Some(Ok(event))
                 }
-                None => out.fail(Error::Protocol("the deploy `complete` event carried no endpoint record".into())),
+                None => {
+                    out.fail(Error::Protocol("the deploy `complete` event carried no endpoint record".into()));
+                    None
+                }
             },
-            _ => out.queue.push_back(Ok(event)),
+            _ => Some(Ok(event)),
         }
     }
 

@@ -9,14 +9,52 @@
 /// assert_eq!(meta.request_id(), Some("req_1"));
 /// assert_eq!(meta.billed_micro_usd(), Some(120));
 /// ```
+#[derive(Clone, Default)]
+pub struct ResponseMeta(
+    // Boxed, and absent when empty: every record carries one, and a stream's
+    // chunks (which carry none) are moved once per token.
+    Option<Box<Fields>>,
+);
+
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct ResponseMeta {
+struct Fields {
     request_id: Option<String>,
     billed_micro_usd: Option<i64>,
     frontier_would_have_cost_micro_usd: Option<i64>,
     idempotent_replay: bool,
     attempts: Option<u32>,
     elapsed: Option<std::time::Duration>,
+}
+
+const EMPTY: Fields = Fields {
+    request_id: None,
+    billed_micro_usd: None,
+    frontier_would_have_cost_micro_usd: None,
+    idempotent_replay: false,
+    attempts: None,
+    elapsed: None,
+};
+
+impl PartialEq for ResponseMeta {
+    fn eq(&self, other: &Self) -> bool {
+        self.fields() == other.fields()
+    }
+}
+
+impl Eq for ResponseMeta {}
+
+impl std::fmt::Debug for ResponseMeta {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let m = self.fields();
+        f.debug_struct("ResponseMeta")
+            .field("request_id", &m.request_id)
+            .field("billed_micro_usd", &m.billed_micro_usd)
+            .field("frontier_would_have_cost_micro_usd", &m.frontier_would_have_cost_micro_usd)
+            .field("idempotent_replay", &m.idempotent_replay)
+            .field("attempts", &m.attempts)
+            .field("elapsed", &m.elapsed)
+            .finish()
+    }
 }
 
 impl ResponseMeta {
@@ -27,7 +65,7 @@ impl ResponseMeta {
         K: AsRef<str> + 'a,
         V: AsRef<str> + 'a,
     {
-        let mut meta = ResponseMeta::default();
+        let mut meta = Fields::default();
         for (name, value) in headers {
             let (name, value) = (name.as_ref(), value.as_ref().trim());
             if name.eq_ignore_ascii_case("x-request-id") {
@@ -40,48 +78,53 @@ impl ResponseMeta {
                 meta.idempotent_replay = value.eq_ignore_ascii_case("true");
             }
         }
-        meta
+        if meta == EMPTY { ResponseMeta(None) } else { ResponseMeta(Some(Box::new(meta))) }
+    }
+
+    fn fields(&self) -> &Fields {
+        self.0.as_deref().unwrap_or(&EMPTY)
     }
 
     /// The same metadata with the call's attempts (1, or more after retries)
     /// and elapsed time, from first send to this response.
     pub fn with_call(mut self, attempts: u32, elapsed: std::time::Duration) -> Self {
-        self.attempts = Some(attempts);
-        self.elapsed = Some(elapsed);
+        let fields = self.0.get_or_insert_with(Box::default);
+        fields.attempts = Some(attempts);
+        fields.elapsed = Some(elapsed);
         self
     }
 
     /// How many HTTP attempts the call took (1 without retries); `None` for a
     /// record that did not come from an SDK call.
     pub fn attempts(&self) -> Option<u32> {
-        self.attempts
+        self.fields().attempts
     }
 
     /// How long the call took, from its first attempt to this response,
     /// backoff included; `None` for a record that did not come from an SDK call.
     pub fn elapsed(&self) -> Option<std::time::Duration> {
-        self.elapsed
+        self.fields().elapsed
     }
 
     /// The `x-request-id` header: quote it in support requests.
     pub fn request_id(&self) -> Option<&str> {
-        self.request_id.as_deref()
+        self.fields().request_id.as_deref()
     }
 
     /// `X-Pareta-Billed`: micro-USD charged for this call (0 on an idempotent replay).
     pub fn billed_micro_usd(&self) -> Option<i64> {
-        self.billed_micro_usd
+        self.fields().billed_micro_usd
     }
 
     /// `X-Pareta-Frontier-Would-Have-Cost`: what the frontier baseline would have
     /// charged for the same call, in micro-USD.
     pub fn frontier_would_have_cost_micro_usd(&self) -> Option<i64> {
-        self.frontier_would_have_cost_micro_usd
+        self.fields().frontier_would_have_cost_micro_usd
     }
 
     /// True when the server answered from its idempotency cache (a retried call that
     /// had already succeeded), so nothing was billed twice.
     pub fn is_idempotent_replay(&self) -> bool {
-        self.idempotent_replay
+        self.fields().idempotent_replay
     }
 }

@@ -1,6 +1,7 @@
 //! The machinery every response record shares, top-level and nested: the kept JSON
 //! text, lossless access to it, and (top-level only) response metadata.
 
+use once_cell::race::OnceBox;
 use serde_json::{Map, Value};
 use std::fmt;
 use std::sync::OnceLock;
@@ -115,7 +116,7 @@ pub(crate) struct RawJson {
     doc: Option<Doc>,
     path: Path,
     /// A nested record's own text, made on first `raw_json()`.
-    text: OnceLock<Box<str>>,
+    text: OnceBox<String>,
 }
 
 fn empty_object() -> &'static Value {
@@ -130,7 +131,27 @@ impl RawJson {
     }
 
     pub(crate) fn at(doc: &Doc, path: Path) -> Self {
-        RawJson { doc: Some(doc.clone()), path, text: OnceLock::new() }
+        Self::owning(doc.clone(), path)
+    }
+
+    /// A place to point at its document once the document is known (a strict
+    /// parse builds records before it hands them their document):
+    /// [`bind_pending`](Self::bind_pending) does it. Until then it reads as `{}`.
+    pub(crate) fn pending(path: Path) -> Self {
+        RawJson { doc: None, path, text: OnceBox::new() }
+    }
+
+    /// Points a [`pending`](Self::pending) place at `doc`; leaves an unbound
+    /// default (the root path, no document) as it is.
+    pub(crate) fn bind_pending(&mut self, doc: &Doc) {
+        if self.doc.is_none() && !self.path.is_root() {
+            self.doc = Some(doc.clone());
+        }
+    }
+
+    /// [`at`](Self::at), taking the document's last handle (no count to change).
+    pub(crate) fn owning(doc: Doc, path: Path) -> Self {
+        RawJson { doc: Some(doc), path, text: OnceBox::new() }
     }
 
     /// The record's JSON value: for a nested record, `{}` when its place holds
@@ -165,7 +186,7 @@ impl RawJson {
     pub(crate) fn text(&self) -> &str {
         match &self.doc {
             Some(doc) if self.path.is_root() => &doc.slice,
-            _ => self.text.get_or_init(|| self.value().to_string().into()),
+            _ => self.text.get_or_init(|| Box::new(self.value().to_string())),
         }
     }
 }
@@ -246,9 +267,10 @@ fn kind(v: &Value) -> &'static str {
 /// JSON kept), which is how records read inside lists of other types. The struct
 /// has a `raw: RawJson` field, derives `Default` and `Deserialize` with
 /// `#[serde(remote = "Self")]` (an inherent `deserialize` for the typed fields),
-/// and lists its nested record fields. `$fast` may read a whole text strictly
-/// first (`None`: the lenient parse decides); it must give exactly the record
-/// the lenient parse would.
+/// and lists its nested record fields. `$fast` may read a whole document
+/// strictly first, building the record already pointed at the document (`Err`
+/// hands the document back and the lenient parse decides); it must give exactly
+/// the record the lenient parse would. A fast path has no wire-quirk fixup.
 macro_rules! raw_access {
     ($ty:ident, $fixup:expr, $fast:expr, [$($nested:ident),*]) => {
         impl $crate::record::Typed for $ty {
@@ -275,16 +297,22 @@ macro_rules! raw_access {
             /// body reads as the empty record. Only text that is not JSON, or JSON
             /// that is not an object, is an error.
             pub fn from_json(json: &str) -> Result<Self, serde_json::Error> {
-                let rec = match json.trim_start().as_bytes().first() {
+                let doc = $crate::record::RawJson::root(json);
+                // A body starts with `{` (checked first, as trimming costs more).
+                let first = match json.as_bytes().first() {
+                    Some(b'{') => Some(&b'{'),
+                    _ => json.trim_start().as_bytes().first(),
+                };
+                let rec = match first {
                     Some(b'{') => {
-                        let fast: fn(&str) -> Option<$ty> = $fast;
-                        match fast(json) {
-                            Some(rec) => rec,
-                            None => {
+                        let fast: fn($crate::record::Doc) -> Result<$ty, $crate::record::Doc> = $fast;
+                        match fast(doc) {
+                            Ok(rec) => return Ok(rec),
+                            Err(doc) => {
                                 let mut de = serde_json::Deserializer::from_str(json);
                                 let rec = $ty::deserialize(&mut de)?;
                                 de.end()?;
-                                rec
+                                return Ok(Self::finish(rec, &doc));
                             }
                         }
                     }
@@ -293,7 +321,7 @@ macro_rules! raw_access {
                         Self::default()
                     }
                 };
-                Ok(Self::finish(rec, json))
+                Ok(Self::finish(rec, &doc))
             }
 
             /// [`from_json`](Self::from_json) over an owned string (the record keeps
@@ -304,9 +332,8 @@ macro_rules! raw_access {
             }
 
             /// Points the record at its own document and applies its wire quirks.
-            fn finish(mut rec: Self, text: &str) -> Self {
-                let doc = $crate::record::RawJson::root(text);
-                $crate::record::Typed::bind(&mut rec, &doc, $crate::record::Path::ROOT);
+            fn finish(mut rec: Self, doc: &$crate::record::Doc) -> Self {
+                $crate::record::Typed::bind(&mut rec, doc, $crate::record::Path::ROOT);
                 let fixup: fn(&mut $ty) = $fixup;
                 fixup(&mut rec);
                 rec
@@ -374,7 +401,7 @@ macro_rules! raw_access {
                 } else {
                     $ty::default()
                 };
-                Ok($ty::finish(rec, text))
+                Ok($ty::finish(rec, &$crate::record::RawJson::root(text)))
             }
         }
     };
@@ -389,7 +416,7 @@ macro_rules! record {
         record!($ty, |_r: &mut $ty| {} $(, nested: [$($nested),*])?);
     };
     ($ty:ident, $fixup:expr $(, nested: [$($nested:ident),*])?) => {
-        record!(@full $ty, $fixup, |_: &str| None, [$($($nested),*)?]);
+        record!(@full $ty, $fixup, Err, [$($($nested),*)?]);
     };
     (@full $ty:ident, $fixup:expr, $fast:expr, [$($nested:ident),*]) => {
         raw_access!($ty, $fixup, $fast, [$($nested),*]);
@@ -413,7 +440,7 @@ macro_rules! record {
 /// A nested record (a choice, a leaderboard row): the shared API, no metadata.
 macro_rules! nested {
     ($ty:ident $(, nested: [$($nested:ident),*])?) => {
-        raw_access!($ty, |_r: &mut $ty| {}, |_: &str| None, [$($($nested),*)?]);
+        raw_access!($ty, |_r: &mut $ty| {}, Err, [$($($nested),*)?]);
     };
 }
 

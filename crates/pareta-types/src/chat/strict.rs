@@ -15,6 +15,12 @@
 //! that on a corpus of odd chunks.
 
 use super::{ChatCompletionChunk, Choice, Message, Usage};
+use crate::record::{Doc, Path, RawJson, Seg};
+
+const CHOICES: Seg = Seg::key("choices");
+const MESSAGE: Seg = Seg::key("message");
+const DELTA: Seg = Seg::key("delta");
+const USAGE: Seg = Seg::key("usage");
 use serde::Deserialize;
 use serde::de::{self, Deserializer, Visitor};
 use std::fmt;
@@ -100,12 +106,13 @@ impl<'de> Deserialize<'de> for Choices {
             fn visit_seq<A: de::SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
                 let mut out = Vec::with_capacity(seq.size_hint().unwrap_or(1).min(64));
                 while let Some(Obj(c)) = seq.next_element::<Obj<StrictChoice>>()? {
+                    let at = Path::ROOT.push(CHOICES).push(Seg::index(out.len()));
                     out.push(Choice {
                         index: c.index,
                         finish_reason: c.finish_reason.map(|f| f.0),
-                        message: c.message.map(Message::from).unwrap_or_default(),
-                        delta: c.delta.map(Message::from).unwrap_or_default(),
-                        raw: Default::default(),
+                        message: message(c.message, at.push(MESSAGE)),
+                        delta: message(c.delta, at.push(DELTA)),
+                        raw: RawJson::pending(at),
                     });
                 }
                 Ok(Choices(out))
@@ -137,51 +144,84 @@ impl<'de, T: From<&'de str> + From<String>> Deserialize<'de> for Open<T> {
     }
 }
 
-impl From<Obj<StrictMessage>> for Message {
-    fn from(Obj(m): Obj<StrictMessage>) -> Self {
-        Message { role: m.role.map(|r| r.0), content: m.content, raw: Default::default() }
+/// A message read strictly; an absent one is left unbound, which reads exactly
+/// as a bound one whose place holds nothing (`{}`), without a document handle.
+fn message(m: Option<Obj<StrictMessage>>, at: Path) -> Message {
+    match m {
+        Some(Obj(m)) => Message { role: m.role.map(|r| r.0), content: m.content, raw: RawJson::pending(at) },
+        None => Message::default(),
     }
 }
 
-/// The chunk read strictly, or `None` when the lenient parse must decide (the
-/// text has a value the strict types refuse, or is not JSON at all).
-pub(super) fn parse(text: &str) -> Option<ChatCompletionChunk> {
-    let mut de = serde_json::Deserializer::from_str(text);
-    let chunk = Chunk::deserialize(&mut de).ok()?;
-    de.end().ok()?;
+/// The chunk read strictly from its document and pointed at it, or the document
+/// back when the lenient parse must decide (the text has a value the strict
+/// types refuse, or is not JSON at all).
+pub(super) fn parse(doc: Doc) -> Result<ChatCompletionChunk, Doc> {
+    let Some(chunk) = read(&doc.slice) else { return Err(doc) };
     let usage = match chunk.usage {
         None => None,
         // `{}` reads as no usage (Python-falsy) and `{"total_tokens": null}` as an
         // empty one; only the lenient reader, which counts entries, tells them apart.
-        Some(Obj(StrictUsage { prompt_tokens: None, completion_tokens: None, total_tokens: None })) => return None,
+        Some(Obj(StrictUsage { prompt_tokens: None, completion_tokens: None, total_tokens: None })) => return Err(doc),
         Some(Obj(u)) => Some(Usage {
             prompt_tokens: u.prompt_tokens,
             completion_tokens: u.completion_tokens,
             total_tokens: u.total_tokens,
-            raw: Default::default(),
+            raw: RawJson::at(&doc, Path::ROOT.push(USAGE)),
         }),
     };
-    Some(ChatCompletionChunk {
+    let mut choices = chunk.choices.0;
+    for c in &mut choices {
+        c.raw.bind_pending(&doc);
+        c.message.raw.bind_pending(&doc);
+        c.delta.raw.bind_pending(&doc);
+    }
+    Ok(ChatCompletionChunk {
         id: chunk.id,
         model: chunk.model,
         created: chunk.created,
-        choices: chunk.choices.0,
+        choices,
         usage,
-        raw: Default::default(),
+        raw: RawJson::owning(doc, Path::ROOT),
         meta: Default::default(),
     })
+}
+
+fn read(text: &str) -> Option<Chunk> {
+    let mut de = serde_json::Deserializer::from_str(text);
+    let chunk = Chunk::deserialize(&mut de).ok()?;
+    de.end().ok()?;
+    Some(chunk)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    /// The lenient parse alone, as `from_json_string` does it without the fast path.
+    /// The lenient parse alone, as `from_json` does it without the fast path.
     fn lenient(text: &str) -> Option<ChatCompletionChunk> {
         let mut de = serde_json::Deserializer::from_str(text);
         let rec = ChatCompletionChunk::deserialize(&mut de).ok()?;
         de.end().ok()?;
-        Some(rec)
+        Some(ChatCompletionChunk::finish(rec, &RawJson::root(text)))
+    }
+
+    /// What each nested record reads as JSON: its text, its value, one lookup.
+    fn nested(c: &ChatCompletionChunk) -> Vec<String> {
+        let mut out = Vec::new();
+        for ch in &c.choices {
+            for (text, value, key) in [
+                (ch.raw_json(), ch.to_value(), ch.get("index")),
+                (ch.message.raw_json(), ch.message.to_value(), ch.message.get("content")),
+                (ch.delta.raw_json(), ch.delta.to_value(), ch.delta.get("content")),
+            ] {
+                out.push(format!("{text} {value} {key:?}"));
+            }
+        }
+        if let Some(u) = &c.usage {
+            out.push(format!("{} {} {:?}", u.raw_json(), u.to_value(), u.get("total_tokens")));
+        }
+        out
     }
 
     fn typed(c: &ChatCompletionChunk) -> String {
@@ -227,12 +267,15 @@ mod tests {
             r#"{"choices":[{"delta":[""],"message":["assistant","hi"]}],"usage":[1,2,3]}"#,
             r#"{"choices":[{"index":-0,"delta":{"content":"a\"b\u0041\\n","role":"\u0061ssistant"}}]}"#,
             r#"{"ch\u006fices":[{"index":0}],"created":-9223372036854775808}"#,
+            r#"{"choices":[{"index":0,"message":{"role":"assistant","content":"hi"},"delta":null},{"index":1}]}"#,
             r#"{}"#,
         ];
         for text in corpus {
             let want = lenient(text).unwrap_or_else(|| panic!("lenient refused {text}"));
-            if let Some(fast) = parse(text) {
+            if let Ok(fast) = parse(RawJson::root(text)) {
                 assert_eq!(typed(&fast), typed(&want), "{text}");
+                assert_eq!(nested(&fast), nested(&want), "{text}");
+                assert_eq!(fast, want, "{text}");
             }
             let got = ChatCompletionChunk::from_json(text).unwrap();
             assert_eq!(typed(&got), typed(&want), "{text}");
@@ -241,12 +284,13 @@ mod tests {
         }
         // A duplicate key is an error on both paths.
         let dup = r#"{"id":"a","id":"b","choices":[]}"#;
-        assert!(lenient(dup).is_none() && parse(dup).is_none() && ChatCompletionChunk::from_json(dup).is_err());
+        let fast = |text: &str| parse(RawJson::root(text)).is_ok();
+        assert!(lenient(dup).is_none() && !fast(dup) && ChatCompletionChunk::from_json(dup).is_err());
         // The platform's own shapes take the fast path.
-        assert!(parse(corpus[0]).is_some() && parse(corpus[1]).is_some() && parse(corpus[4]).is_some());
+        assert!(fast(corpus[0]) && fast(corpus[1]) && fast(corpus[4]) && fast(corpus[corpus.len() - 2]));
         // Values only the lenient readers read take the slow one.
         for odd in [corpus[6], corpus[7], corpus[9], corpus[12], corpus[14]] {
-            assert!(parse(odd).is_none(), "{odd}");
+            assert!(!fast(odd), "{odd}");
         }
     }
 
