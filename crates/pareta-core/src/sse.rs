@@ -21,6 +21,8 @@
 //! assert_eq!((ev.event.as_deref(), ev.data.as_str()), (Some("progress"), "{\"pct\": 45}"));
 //! ```
 
+use std::ops::ControlFlow;
+
 /// Default bound on one line (and on one event's data).
 pub const DEFAULT_MAX_LINE: usize = 1024 * 1024;
 
@@ -83,22 +85,100 @@ pub enum SseError {
     Incomplete,
 }
 
-/// The decoder: [`feed`](Self::feed) bytes, then drain [`next_event`](Self::next_event).
+/// The decoder: [`feed`](Self::feed) bytes, then drain [`next_event`](Self::next_event);
+/// or [`feed_with`](Self::feed_with), which hands out each event as it reads it.
 #[derive(Debug)]
 pub struct SseDecoder {
     buf: Vec<u8>,
     pos: usize,
     skip_lf: bool,
     bom_checked: bool,
-    event: Option<String>,
-    data: String,
-    has_data: bool,
-    id: Option<String>,
+    fields: Fields,
     max_line: usize,
     failed: bool,
     /// An event was handed out by reference: clear its fields (keeping the
     /// data buffer's capacity) before reading on.
     dispatched: bool,
+}
+
+/// The fields of the event being read.
+#[derive(Debug, Default)]
+struct Fields {
+    event: Option<String>,
+    data: String,
+    has_data: bool,
+    id: Option<String>,
+}
+
+impl Fields {
+    /// Reads one line that is neither blank nor a comment. With `borrow`, the
+    /// event's first data line stays where it is, borrowed (copied into `data`
+    /// only when a second one comes).
+    fn line<'a>(
+        &mut self,
+        line: &'a [u8],
+        max_line: usize,
+        borrow: Option<&mut Option<&'a str>>,
+    ) -> Result<(), SseError> {
+        let (field, value) = match memchr::memchr(b':', line) {
+            Some(c) => {
+                let v = &line[c + 1..];
+                (&line[..c], v.strip_prefix(b" ").unwrap_or(v))
+            }
+            None => (line, &b""[..]),
+        };
+        match field {
+            b"data" => {
+                if let Some(slot) = borrow {
+                    if !self.has_data {
+                        if let Ok(text) = std::str::from_utf8(value) {
+                            if text.len() > max_line {
+                                return Err(SseError::LineTooLong { limit: max_line });
+                            }
+                            *slot = Some(text);
+                            self.has_data = true;
+                            return Ok(());
+                        }
+                    } else if let Some(first) = slot.take() {
+                        self.data.push_str(first);
+                    }
+                }
+                // Borrowed for valid UTF-8 (the rule); an invalid byte becomes a
+                // 3-byte U+FFFD, so the bound is checked on the text as stored,
+                // joining `\n` included.
+                let text = utf8_lossy(value);
+                if self.data.len() + usize::from(self.has_data) + text.len() > max_line {
+                    return Err(SseError::LineTooLong { limit: max_line });
+                }
+                if self.has_data {
+                    self.data.push('\n');
+                }
+                self.data.push_str(&text);
+                self.has_data = true;
+            }
+            b"event" => self.event = Some(utf8_lossy(value).into_owned()),
+            b"id" if !value.contains(&0) => self.id = Some(utf8_lossy(value).into_owned()),
+            _ => {}
+        }
+        Ok(())
+    }
+
+    /// The event as handed out, its data `borrowed` or in `data`.
+    fn event_ref<'a>(&'a self, borrowed: Option<&'a str>) -> SseEventRef<'a> {
+        SseEventRef { event: self.event.as_deref(), data: borrowed.unwrap_or(&self.data), id: self.id.as_deref() }
+    }
+
+    /// Forgets the event (the last `id` stays, as the rules say).
+    fn reset(&mut self) {
+        self.event = None;
+        self.data.clear();
+        self.has_data = false;
+        // Reused for the next event, but one large event (up to the 1 MiB
+        // bound) is not kept for the rest of a long stream.
+        if self.data.capacity() > KEEP_DATA_CAPACITY {
+            self.data = String::new();
+        }
+    }
 }
 
 impl Default for SseDecoder {
@@ -120,10 +200,7 @@ impl SseDecoder {
             pos: 0,
             skip_lf: false,
             bom_checked: false,
-            event: None,
-            data: String::new(),
-            has_data: false,
-            id: None,
+            fields: Fields::default(),
             max_line,
             failed: false,
             dispatched: false,
@@ -140,6 +217,93 @@ impl SseDecoder {
             self.pos = 0;
         }
         self.buf.extend_from_slice(bytes);
+    }
+
+    /// Adds bytes and hands every event they complete to `on_event` as it is
+    /// read: the same events, in the same order, as [`feed`](Self::feed) then
+    /// [`next_event_ref`](Self::next_event_ref) until `None`, but read in place.
+    /// Only a line left unfinished at the end is copied into the decoder, and an
+    /// event whose one data line lies inside `bytes` is copied nowhere (a chat
+    /// stream's every chunk). When `on_event` breaks, the bytes not yet read
+    /// are kept for the next call. A failure is handed out as an `Err`, once.
+    pub fn feed_with<B>(
+        &mut self,
+        bytes: &[u8],
+        mut on_event: impl FnMut(Result<SseEventRef<'_>, SseError>) -> ControlFlow<B>,
+    ) -> ControlFlow<B> {
+        self.clear_dispatched();
+        if self.failed {
+            return ControlFlow::Continue(());
+        }
+        let mut rest = bytes;
+        // What earlier input left (a partial line, a BOM not yet checked) is
+        // finished in the buffer, up to this input's first line end.
+        if self.pos < self.buf.len() || !self.bom_checked {
+            let take = match memchr::memchr2(b'\n', b'\r', rest) {
+                Some(i) if rest[i] == b'\r' && rest.get(i + 1) == Some(&b'\n') => i + 2,
+                Some(i) => i + 1,
+                None => rest.len(),
+            };
+            self.feed(&rest[..take]);
+            rest = &rest[take..];
+            while let Some(ev) = self.next_event_ref() {
+                if let ControlFlow::Break(b) = on_event(ev) {
+                    self.feed(rest);
+                    return ControlFlow::Break(b);
+                }
+            }
+            self.clear_dispatched();
+            if self.failed || rest.is_empty() {
+                return ControlFlow::Continue(());
+            }
+        }
+        if self.skip_lf && !rest.is_empty() {
+            if rest[0] == b'\n' {
+                rest = &rest[1..];
+            }
+            self.skip_lf = false;
+        }
+        let mut borrowed: Option<&str> = None;
+        while let Some(i) = memchr::memchr2(b'\n', b'\r', rest) {
+            if i > self.max_line {
+                return on_event(Err(self.fail()));
+            }
+            let line = &rest[..i];
+            let cr = rest[i] == b'\r';
+            rest = &rest[i + 1..];
+            if cr {
+                match rest.first() {
+                    Some(b'\n') => rest = &rest[1..],
+                    None => self.skip_lf = true,
+                    Some(_) => {}
+                }
+            }
+            if line.is_empty() {
+                if self.fields.has_data {
+                    let flow = on_event(Ok(self.fields.event_ref(borrowed.take())));
+                    self.fields.reset();
+                    if let ControlFlow::Break(b) = flow {
+                        self.feed(rest);
+                        return ControlFlow::Break(b);
+                    }
+                } else {
+                    self.fields.event = None;
+                }
+            } else if line[0] != b':'
+                && let Err(e) = self.fields.line(line, self.max_line, Some(&mut borrowed))
+            {
+                self.failed = true;
+                return on_event(Err(e));
+            }
+        }
+        if let Some(first) = borrowed {
+            self.fields.data.push_str(first);
+        }
+        if rest.len() > self.max_line {
+            return on_event(Err(self.fail()));
+        }
+        self.feed(rest);
+        ControlFlow::Continue(())
     }
 
     /// The next complete event, `None` when more bytes are needed.
@@ -188,7 +352,7 @@ impl SseDecoder {
             self.skip_lf = rest[i] == b'\r';
             self.pos += i + 1;
             match self.line(start, start + i) {
-                Ok(true) => return Some(Ok(self.dispatched_ref())),
+                Ok(true) => return Some(Ok(self.fields.event_ref(None))),
                 Ok(false) => {}
                 Err(e) => return Some(Err(e)),
             }
@@ -206,13 +370,13 @@ impl SseDecoder {
         let rest = &self.buf[self.pos..];
         if !rest.is_empty() && (self.bom_checked || !BOM.starts_with(rest)) {
             self.pos = self.buf.len();
-            self.reset_event();
+            self.fields.reset();
             return Err(SseError::Incomplete);
         }
         if !self.dispatch() {
             return Ok(None);
         }
-        let ev = self.dispatched_ref().to_event();
+        let ev = self.fields.event_ref(None).to_event();
         self.clear_dispatched();
         Ok(Some(ev))
     }
@@ -222,7 +386,7 @@ impl SseDecoder {
         SseError::LineTooLong { limit: self.max_line }
     }
 
-    /// Reads one line; `Ok(true)` when it dispatched an event.
+    /// Reads one buffered line; `Ok(true)` when it dispatched an event.
     fn line(&mut self, start: usize, end: usize) -> Result<bool, SseError> {
         let line = &self.buf[start..end];
         if line.is_empty() {
@@ -231,66 +395,31 @@ impl SseDecoder {
         if line[0] == b':' {
             return Ok(false);
         }
-        let (field, value) = match memchr::memchr(b':', line) {
-            Some(c) => {
-                let v = &line[c + 1..];
-                (&line[..c], v.strip_prefix(b" ").unwrap_or(v))
+        match self.fields.line(line, self.max_line, None) {
+            Ok(()) => Ok(false),
+            Err(e) => {
+                self.failed = true;
+                Err(e)
             }
-            None => (line, &b""[..]),
-        };
-        match field {
-            b"data" => {
-                // Borrowed for valid UTF-8 (the rule); an invalid byte becomes a
-                // 3-byte U+FFFD, so the bound is checked on the text as stored,
-                // joining `\n` included.
-                let text = utf8_lossy(value);
-                if self.data.len() + usize::from(self.has_data) + text.len() > self.max_line {
-                    return Err(self.fail());
-                }
-                if self.has_data {
-                    self.data.push('\n');
-                }
-                self.data.push_str(&text);
-                self.has_data = true;
-            }
-            b"event" => self.event = Some(utf8_lossy(value).into_owned()),
-            b"id" if !value.contains(&0) => self.id = Some(utf8_lossy(value).into_owned()),
-            _ => {}
         }
-        Ok(false)
     }
 
     /// Ends the event at a blank line: `true` when it has data to hand out
     /// (an event without data is dropped, as the WHATWG rules say).
     fn dispatch(&mut self) -> bool {
-        if !self.has_data {
-            self.event = None;
+        if !self.fields.has_data {
+            self.fields.event = None;
             return false;
         }
         self.dispatched = true;
         true
     }
 
-    fn dispatched_ref(&self) -> SseEventRef<'_> {
-        SseEventRef { event: self.event.as_deref(), data: &self.data, id: self.id.as_deref() }
-    }
-
     fn clear_dispatched(&mut self) {
         if self.dispatched {
             self.dispatched = false;
-            self.reset_event();
-            // Reused for the next event, but one large event (up to the 1 MiB
-            // bound) is not kept for the rest of a long stream.
-            if self.data.capacity() > KEEP_DATA_CAPACITY {
-                self.data = String::new();
-            }
+            self.fields.reset();
         }
-    }
-
-    fn reset_event(&mut self) {
-        self.event = None;
-        self.data.clear();
-        self.has_data = false;
     }
 }
 
@@ -330,6 +459,45 @@ mod tests {
         out
     }
 
+    /// [`all`] through `feed_with`, alternating with the pull API on every
+    /// second piece when `mixed`.
+    fn all_with(input: &[u8], splits: &[usize], mixed: bool) -> Vec<Result<SseEvent, SseError>> {
+        let mut dec = SseDecoder::new();
+        let mut out = Vec::new();
+        let mut last = 0;
+        for (n, &s) in splits.iter().chain(std::iter::once(&input.len())).enumerate() {
+            let s = s.clamp(last, input.len());
+            if mixed && n % 2 == 1 {
+                dec.feed(&input[last..s]);
+                while let Some(ev) = dec.next_event() {
+                    out.push(ev);
+                }
+            } else {
+                let flow = dec.feed_with(&input[last..s], |ev| {
+                    out.push(ev.map(|e| e.to_event()));
+                    ControlFlow::<()>::Continue(())
+                });
+                assert_eq!(flow, ControlFlow::Continue(()));
+            }
+            last = s;
+        }
+        assert_eq!(dec.next_event(), None, "feed_with left an event behind");
+        match dec.finish() {
+            Ok(Some(ev)) => out.push(Ok(ev)),
+            Ok(None) => {}
+            Err(e) => out.push(Err(e)),
+        }
+        out
+    }
+
+    /// Every way of feeding gives the events of one whole `feed`.
+    fn same_every_way(input: &[u8], splits: &[usize]) {
+        let whole = all(input, &[]);
+        assert_eq!(all(input, splits), whole, "feed, split at {splits:?}");
+        assert_eq!(all_with(input, splits, false), whole, "feed_with, split at {splits:?}");
+        assert_eq!(all_with(input, splits, true), whole, "mixed, split at {splits:?}");
+    }
+
     fn data(d: &str) -> SseEvent {
         SseEvent { event: None, data: d.into(), id: None }
     }
@@ -350,12 +518,44 @@ mod tests {
 
     #[test]
     fn every_prefix_split_gives_the_same_events() {
-        let whole = all(SAMPLE, &[]);
         for i in 0..=SAMPLE.len() {
-            assert_eq!(all(SAMPLE, &[i]), whole, "split at {i}");
+            same_every_way(SAMPLE, &[i]);
         }
         let bytes: Vec<usize> = (0..SAMPLE.len()).collect();
-        assert_eq!(all(SAMPLE, &bytes), whole, "one byte at a time");
+        same_every_way(SAMPLE, &bytes);
+    }
+
+    #[test]
+    fn feed_with_reads_in_place_and_keeps_what_a_break_left() {
+        let mut dec = SseDecoder::new();
+        let mut seen = Vec::new();
+        let flow = dec.feed_with(b"data: a\n\ndata: b\n\ndata: c\n\ndata: d", |ev| {
+            seen.push(ev.unwrap().data.to_owned());
+            if seen.len() == 2 { ControlFlow::Break("stop") } else { ControlFlow::Continue(()) }
+        });
+        assert_eq!((flow, seen), (ControlFlow::Break("stop"), vec!["a".to_owned(), "b".to_owned()]));
+        assert_eq!(dec.next_event(), Some(Ok(data("c"))));
+        assert_eq!(dec.next_event(), None);
+        dec.feed(b"\n\n");
+        assert_eq!(dec.next_event(), Some(Ok(data("d"))));
+        // Lines past the bound fail once, whether whole or cut.
+        for input in [
+            &b"data: 0123456789abcdefgh\n\n"[..],
+            &b"data: 0123456789abcdefgh"[..],
+            b"data: 01234567\ndata: 01234567\n\n",
+        ] {
+            let mut dec = SseDecoder::with_max_line(16);
+            let mut errors = Vec::new();
+            let _ = dec.feed_with(input, |ev| {
+                errors.push(ev.map(|e| e.to_event()));
+                ControlFlow::<()>::Continue(())
+            });
+            let _ = dec.feed_with(b"data: x\n\n", |ev| {
+                errors.push(ev.map(|e| e.to_event()));
+                ControlFlow::<()>::Continue(())
+            });
+            assert_eq!(errors, vec![Err(SseError::LineTooLong { limit: 16 })], "{input:?}");
+        }
     }
 
     #[test]
@@ -403,16 +603,17 @@ mod tests {
         fn any_split_gives_the_same_events(splits in proptest::collection::vec(0..SAMPLE.len(), 0..12)) {
             let mut splits = splits;
             splits.sort_unstable();
-            prop_assert_eq!(all(SAMPLE, &splits), all(SAMPLE, &[]));
+            same_every_way(SAMPLE, &splits);
         }
 
         #[test]
         fn arbitrary_bytes_never_panic_and_split_invariance_holds(
             input in proptest::collection::vec(prop_oneof![Just(b'\r'), Just(b'\n'), Just(b':'), Just(b' '), Just(b'd'), Just(b'a'), Just(b't'), Just(0xE2u8), Just(0x9Cu8), Just(0x93u8), any::<u8>()], 0..200),
-            cut in 0usize..200,
+            cuts in proptest::collection::vec(0usize..200, 0..5),
         ) {
-            let cut = cut.min(input.len());
-            prop_assert_eq!(all(&input, &[cut]), all(&input, &[]));
+            let mut cuts: Vec<usize> = cuts.into_iter().map(|c| c.min(input.len())).collect();
+            cuts.sort_unstable();
+            same_every_way(&input, &cuts);
         }
     }
 }

@@ -10,6 +10,7 @@ use crate::error::{Error, TransportError};
 use crate::sse::{SseDecoder, SseError, SseEventRef};
 use pareta_types::{ChatCompletionChunk, DeployEvent, Endpoint, ResponseMeta};
 use std::collections::VecDeque;
+use std::ops::ControlFlow;
 
 /// What a driver needs from a typed stream decoder.
 ///
@@ -20,7 +21,8 @@ use std::collections::VecDeque;
 pub trait StreamDecoder {
     /// What the stream yields.
     type Item;
-    /// Adds body bytes.
+    /// Adds body bytes. The items they complete are ready from
+    /// [`next_item`](Self::next_item); a decoder may read them at once, in place.
     fn feed(&mut self, bytes: &[u8]);
     /// The next item, `None` when more bytes are needed or the stream is finished.
     fn next_item(&mut self) -> Option<Result<Self::Item, Error>>;
@@ -33,6 +35,9 @@ pub trait StreamDecoder {
     /// Metadata of the response that carries the stream.
     fn meta(&self) -> &ResponseMeta;
 }
+
+/// Items [`Core::feed`] reads at once, in place.
+const IN_PLACE_ITEMS: usize = 4;
 
 /// Shared state: the SSE decoder, what it has produced, and the response's metadata.
 #[derive(Debug)]
@@ -62,6 +67,41 @@ impl<T> Out<T> {
 impl<T> Core<T> {
     fn new(meta: ResponseMeta) -> Self {
         Core { sse: SseDecoder::new(), out: Out { queue: VecDeque::new(), finished: false }, meta }
+    }
+
+    /// Reads the first events `bytes` complete into items with `on_event`, in
+    /// place (a chunk's text is parsed straight from the body bytes, copied only
+    /// into the record that keeps it), and keeps the rest for [`next`](Self::next).
+    ///
+    /// Only a few are read at once: a read of a live stream holds an event or
+    /// two, which then are copied nowhere, while a large read (a stream already
+    /// complete on the server) decoded whole would keep a hundred records alive
+    /// at once, which costs the allocator more (callgrind: +300 instructions per
+    /// chunk, 16 KiB reads) than the copy saves.
+    fn feed(
+        &mut self,
+        bytes: &[u8],
+        mut on_event: impl FnMut(SseEventRef<'_>, &mut Out<T>, &ResponseMeta) -> Option<Result<T, Error>>,
+    ) {
+        let (out, meta) = (&mut self.out, &self.meta);
+        if out.finished {
+            return;
+        }
+        let _ = self.sse.feed_with(bytes, |ev| {
+            match ev {
+                Ok(ev) => {
+                    if let Some(item) = on_event(ev, out, meta) {
+                        out.queue.push_back(item);
+                    }
+                }
+                Err(e) => out.fail(Error::Protocol(e.to_string())),
+            }
+            if out.finished || out.queue.len() >= IN_PLACE_ITEMS {
+                ControlFlow::Break(())
+            } else {
+                ControlFlow::Continue(())
+            }
+        });
     }
 
     /// Drains events into items with `on_event` until one item is ready.
@@ -175,7 +215,7 @@ fn stream_error(json: &str) -> Option<Error> {
 impl StreamDecoder for ChatStreamDecoder {
     type Item = ChatCompletionChunk;
     fn feed(&mut self, bytes: &[u8]) {
-        self.core.sse.feed(bytes);
+        self.core.feed(bytes, Self::on_event);
     }
     fn next_item(&mut self) -> Option<Result<ChatCompletionChunk, Error>> {
         self.core.next(Self::on_event)
@@ -257,7 +297,8 @@ impl DeployStreamDecoder {
 impl StreamDecoder for DeployStreamDecoder {
     type Item = DeployEvent;
     fn feed(&mut self, bytes: &[u8]) {
-        self.core.sse.feed(bytes);
+        let endpoint = &mut self.endpoint;
+        self.core.feed(bytes, |ev, out, meta| Self::on_event(ev, out, meta, endpoint));
     }
     fn next_item(&mut self) -> Option<Result<DeployEvent, Error>> {
         let endpoint = &mut self.endpoint;

@@ -246,9 +246,25 @@ impl BareStream {
 
 /// Ours: the core decoder, fed `piece`-sized reads; returns the chunk count.
 pub fn ours_decode(bytes: &[u8], piece: usize) -> Result<u64> {
+    ours_decode_pieces(bytes.chunks(piece))
+}
+
+/// The body cut after each event's blank line: the reads of a live stream.
+pub fn event_pieces(body: &[u8]) -> Vec<&[u8]> {
+    let mut out = Vec::new();
+    let mut rest = body;
+    while let Some(i) = memchr::memmem::find(rest, b"\n\n") {
+        out.push(&rest[..i + 2]);
+        rest = &rest[i + 2..];
+    }
+    out
+}
+
+/// Ours over these reads; returns the chunk count.
+pub fn ours_decode_pieces<'a>(pieces: impl Iterator<Item = &'a [u8]>) -> Result<u64> {
     let mut dec = ChatStreamDecoder::new(ResponseMeta::default());
     let mut n = 0u64;
-    for p in bytes.chunks(piece) {
+    for p in pieces {
         dec.feed(p);
         while let Some(item) = dec.next_item() {
             black_box(item?.delta());

@@ -22,7 +22,9 @@
 
 use super::Result;
 use super::calls::{CONCURRENCY, Op, RawUreq, raw_reqwest_call, runtime};
-use super::decode::{PIECE, PlainChunk, bare_decode, ours_decode, stream_body};
+use super::decode::{
+    BareStream, PIECE, PlainChunk, bare_decode, event_pieces, ours_decode, ours_decode_pieces, stream_body,
+};
 use super::server::KEY;
 use super::streams::{async_ours, async_raw, blocking_ours, blocking_raw};
 use pareta_async::AsyncPareta;
@@ -56,11 +58,21 @@ pub fn run(args: &[String]) -> Result {
     let ((units, secs), what) = match a(0)? {
         "decode" => {
             let body = stream_body(10_000);
+            let events = event_pieces(&body);
             let n: usize = a(2)?.parse()?;
             let kind = a(1)?;
             let one = || -> Result<usize> {
                 Ok(match kind {
                     "ours" => ours_decode(&body, PIECE)? as usize,
+                    // One event per read, as a live stream arrives.
+                    "ours-live" => ours_decode_pieces(events.iter().copied())? as usize,
+                    "plain-live" => {
+                        let mut s = BareStream::default();
+                        for e in &events {
+                            s.feed(e)?;
+                        }
+                        s.chunks as usize
+                    }
                     "plain" => bare_decode(&body, |c: PlainChunk| drop(black_box(c)))? as usize,
                     "value" => bare_decode(&body, |v: serde_json::Value| drop(black_box(v)))? as usize,
                     _ => return Err(USAGE.into()),
