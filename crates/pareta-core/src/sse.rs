@@ -221,11 +221,13 @@ impl SseDecoder {
 
     /// Adds bytes and hands every event they complete to `on_event` as it is
     /// read: the same events, in the same order, as [`feed`](Self::feed) then
-    /// [`next_event_ref`](Self::next_event_ref) until `None`, but read in place.
-    /// Only a line left unfinished at the end is copied into the decoder, and an
-    /// event whose one data line lies inside `bytes` is copied nowhere (a chat
-    /// stream's every chunk). When `on_event` breaks, the bytes not yet read
-    /// are kept for the next call. A failure is handed out as an `Err`, once.
+    /// [`next_event_ref`](Self::next_event_ref) until `None`, but read in place:
+    /// an event whose one data line lies inside `bytes` is copied nowhere (a live
+    /// chat stream's every chunk). What an earlier call left unfinished is
+    /// completed in the decoder's buffer, up to the first line end of `bytes`; a
+    /// line left unfinished at the end, and the bytes not yet read when
+    /// `on_event` breaks, are kept there for the next call. A failure is handed
+    /// out as an `Err`, once.
     pub fn feed_with<B>(
         &mut self,
         bytes: &[u8],

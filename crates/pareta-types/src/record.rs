@@ -149,7 +149,7 @@ impl RawJson {
         }
     }
 
-    /// [`at`](Self::at), taking the document's last handle (no count to change).
+    /// [`at`](Self::at), moving a handle in (no count to change).
     pub(crate) fn owning(doc: Doc, path: Path) -> Self {
         RawJson { doc: Some(doc), path, text: OnceBox::new() }
     }

@@ -145,7 +145,8 @@ impl<'de, T: From<&'de str> + From<String>> Deserialize<'de> for Open<T> {
 }
 
 /// A message read strictly; an absent one is left unbound, which reads exactly
-/// as a bound one whose place holds nothing (`{}`), without a document handle.
+/// as a bound one whose place holds nothing (`{}`: text, value, lookups,
+/// equality), without a document handle; only its `Debug` shows `<{}>`.
 fn message(m: Option<Obj<StrictMessage>>, at: Path) -> Message {
     match m {
         Some(Obj(m)) => Message { role: m.role.map(|r| r.0), content: m.content, raw: RawJson::pending(at) },
