@@ -18,12 +18,11 @@ const READ_BUF: usize = 16 * 1024;
 pub(crate) struct Pull<D> {
     pump: Pump<D>,
     body: Option<LiveBody>,
-    buf: Vec<u8>,
 }
 
 impl<D: StreamDecoder> Pull<D> {
     pub fn new(dec: D, body: LiveBody) -> Self {
-        Pull { pump: Pump::new(dec), body: Some(body), buf: vec![0; READ_BUF] }
+        Pull { pump: Pump::new(dec), body: Some(body) }
     }
 
     pub fn decoder(&self) -> &D {
@@ -42,11 +41,14 @@ impl<D: StreamDecoder> Pull<D> {
                     self.body = None;
                     return None;
                 }
-                PumpStep::Read => match self.body.as_mut().map(|b| b.read(&mut self.buf)) {
-                    Some(Ok(n @ 1..)) => self.pump.on_bytes(&self.buf[..n]),
-                    Some(Ok(_)) | None => self.pump.on_eof(),
-                    Some(Err(e)) => self.pump.on_error(read_error(e)),
-                },
+                // Read straight into the decoder's buffer: no copy per read.
+                PumpStep::Read => {
+                    match self.body.as_mut().map(|b| self.pump.read_with(READ_BUF, |room| b.read(room))) {
+                        Some(Ok(1..)) => {}
+                        Some(Ok(_)) | None => self.pump.on_eof(),
+                        Some(Err(e)) => self.pump.on_error(read_error(e)),
+                    }
+                }
             }
         }
     }

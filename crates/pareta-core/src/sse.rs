@@ -89,7 +89,10 @@ pub enum SseError {
 /// or [`feed_with`](Self::feed_with), which hands out each event as it reads it.
 #[derive(Debug)]
 pub struct SseDecoder {
+    /// Input read up to `end`; past it, bytes already zeroed for
+    /// [`read_with`](Self::read_with) to read into (zeroed once, not per read).
     buf: Vec<u8>,
+    end: usize,
     pos: usize,
     skip_lf: bool,
     bom_checked: bool,
@@ -197,6 +200,7 @@ impl SseDecoder {
     pub fn with_max_line(max_line: usize) -> Self {
         SseDecoder {
             buf: Vec::new(),
+            end: 0,
             pos: 0,
             skip_lf: false,
             bom_checked: false,
@@ -209,14 +213,54 @@ impl SseDecoder {
 
     /// Adds bytes, split anywhere.
     pub fn feed(&mut self, bytes: &[u8]) {
-        if self.pos > 0 && self.pos == self.buf.len() {
-            self.buf.clear();
+        self.compact();
+        self.buf.truncate(self.end);
+        self.buf.extend_from_slice(bytes);
+        self.end = self.buf.len();
+    }
+
+    /// Reads input straight into the decoder's buffer: `read` gets room for up
+    /// to `max` bytes and returns how many it wrote, as [`std::io::Read::read`]
+    /// does. The same as reading into a buffer of your own and calling
+    /// [`feed`](Self::feed), without the copy. Its result is returned as is.
+    ///
+    /// ```
+    /// use pareta_core::sse::SseDecoder;
+    /// use std::io::Read;
+    /// let mut body: &[u8] = b"data: hi\n\n";
+    /// let mut dec = SseDecoder::new();
+    /// while dec.read_with(4, |room| body.read(room)).unwrap() > 0 {}
+    /// assert_eq!(dec.next_event().unwrap().unwrap().data, "hi");
+    /// ```
+    pub fn read_with<E>(&mut self, max: usize, read: impl FnOnce(&mut [u8]) -> Result<usize, E>) -> Result<usize, E> {
+        self.compact();
+        let end = self.end;
+        if self.buf.len() < end + max {
+            self.buf.resize(end + max, 0);
+        }
+        let n = read(&mut self.buf[end..end + max])?;
+        self.end = end + n.min(max);
+        Ok(n)
+    }
+
+    /// Input that will not be read (a stream already ended) is dropped
+    /// instead of kept.
+    pub(crate) fn discard_input(&mut self) {
+        self.pos = self.end;
+        self.compact();
+    }
+
+    /// Drops what has been read: all of the buffer once it is consumed, the
+    /// consumed part once it is most of it.
+    fn compact(&mut self) {
+        if self.pos > 0 && self.pos == self.end {
             self.pos = 0;
-        } else if self.pos > 4096 && self.pos * 2 > self.buf.len() {
-            self.buf.drain(..self.pos);
+            self.end = 0;
+        } else if self.pos > 4096 && self.pos * 2 > self.end {
+            self.buf.copy_within(self.pos..self.end, 0);
+            self.end -= self.pos;
             self.pos = 0;
         }
-        self.buf.extend_from_slice(bytes);
     }
 
     /// Adds bytes and hands every event they complete to `on_event` as it is
@@ -240,7 +284,7 @@ impl SseDecoder {
         let mut rest = bytes;
         // What earlier input left (a partial line, a BOM not yet checked) is
         // finished in the buffer, up to this input's first line end.
-        if self.pos < self.buf.len() || !self.bom_checked {
+        if self.pos < self.end || !self.bom_checked {
             let take = match memchr::memchr2(b'\n', b'\r', rest) {
                 Some(i) if rest[i] == b'\r' && rest.get(i + 1) == Some(&b'\n') => i + 2,
                 Some(i) => i + 1,
@@ -324,7 +368,7 @@ impl SseDecoder {
             return None;
         }
         if !self.bom_checked {
-            let rest = &self.buf[self.pos..];
+            let rest = &self.buf[self.pos..self.end];
             if rest.len() < BOM.len() && BOM.starts_with(rest) {
                 return None;
             }
@@ -334,13 +378,13 @@ impl SseDecoder {
             self.bom_checked = true;
         }
         loop {
-            if self.skip_lf && self.pos < self.buf.len() {
+            if self.skip_lf && self.pos < self.end {
                 if self.buf[self.pos] == b'\n' {
                     self.pos += 1;
                 }
                 self.skip_lf = false;
             }
-            let rest = &self.buf[self.pos..];
+            let rest = &self.buf[self.pos..self.end];
             let Some(i) = memchr::memchr2(b'\n', b'\r', rest) else {
                 if rest.len() > self.max_line {
                     return Some(Err(self.fail()));
@@ -369,9 +413,9 @@ impl SseDecoder {
         if self.failed {
             return Ok(None);
         }
-        let rest = &self.buf[self.pos..];
+        let rest = &self.buf[self.pos..self.end];
         if !rest.is_empty() && (self.bom_checked || !BOM.starts_with(rest)) {
-            self.pos = self.buf.len();
+            self.pos = self.end;
             self.fields.reset();
             return Err(SseError::Incomplete);
         }
@@ -492,9 +536,36 @@ mod tests {
         out
     }
 
+    /// [`all`] through `read_with`, each piece read in reads of at most 7 bytes,
+    /// pulling events after each.
+    fn all_read(input: &[u8], splits: &[usize]) -> Vec<Result<SseEvent, SseError>> {
+        let mut dec = SseDecoder::new();
+        let mut out = Vec::new();
+        let mut last = 0;
+        for &s in splits.iter().chain(std::iter::once(&input.len())) {
+            let s = s.clamp(last, input.len());
+            let mut piece = &input[last..s];
+            while !piece.is_empty() {
+                let n = dec.read_with(7, |room| std::io::Read::read(&mut piece, room)).unwrap();
+                assert!(n > 0);
+                while let Some(ev) = dec.next_event() {
+                    out.push(ev);
+                }
+            }
+            last = s;
+        }
+        match dec.finish() {
+            Ok(Some(ev)) => out.push(Ok(ev)),
+            Ok(None) => {}
+            Err(e) => out.push(Err(e)),
+        }
+        out
+    }
+
     /// Every way of feeding gives the events of one whole `feed`.
     fn same_every_way(input: &[u8], splits: &[usize]) {
         let whole = all(input, &[]);
+        assert_eq!(all_read(input, splits), whole, "read_with, split at {splits:?}");
         assert_eq!(all(input, splits), whole, "feed, split at {splits:?}");
         assert_eq!(all_with(input, splits, false), whole, "feed_with, split at {splits:?}");
         assert_eq!(all_with(input, splits, true), whole, "mixed, split at {splits:?}");

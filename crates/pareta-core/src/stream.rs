@@ -24,6 +24,16 @@ pub trait StreamDecoder {
     /// Adds body bytes. The items they complete are ready from
     /// [`next_item`](Self::next_item); a decoder may read them at once, in place.
     fn feed(&mut self, bytes: &[u8]);
+    /// Reads body bytes with `read` (room for up to `max`; it returns how many
+    /// it wrote, as [`std::io::Read::read`] does) and adds them as
+    /// [`feed`](Self::feed) would. The decoders of this crate read straight into
+    /// their buffer; this default reads into a new one and feeds it.
+    fn read_with<E>(&mut self, max: usize, read: impl FnOnce(&mut [u8]) -> Result<usize, E>) -> Result<usize, E> {
+        let mut buf = vec![0; max];
+        let n = read(&mut buf)?;
+        self.feed(&buf[..n.min(max)]);
+        Ok(n)
+    }
     /// The next item, `None` when more bytes are needed or the stream is finished.
     fn next_item(&mut self) -> Option<Result<Self::Item, Error>>;
     /// The body ended.
@@ -102,6 +112,15 @@ impl<T> Core<T> {
                 ControlFlow::Continue(())
             }
         });
+    }
+
+    /// Reads body bytes straight into the SSE decoder's buffer; [`next`](Self::next)
+    /// decodes them. Bytes past the end of the stream are not kept.
+    fn read_with<E>(&mut self, max: usize, read: impl FnOnce(&mut [u8]) -> Result<usize, E>) -> Result<usize, E> {
+        if self.out.finished {
+            self.sse.discard_input();
+        }
+        self.sse.read_with(max, read)
     }
 
     /// Drains events into items with `on_event` until one item is ready.
@@ -217,6 +236,9 @@ impl StreamDecoder for ChatStreamDecoder {
     fn feed(&mut self, bytes: &[u8]) {
         self.core.feed(bytes, Self::on_event);
     }
+    fn read_with<E>(&mut self, max: usize, read: impl FnOnce(&mut [u8]) -> Result<usize, E>) -> Result<usize, E> {
+        self.core.read_with(max, read)
+    }
     fn next_item(&mut self) -> Option<Result<ChatCompletionChunk, Error>> {
         self.core.next(Self::on_event)
     }
@@ -299,6 +321,9 @@ impl StreamDecoder for DeployStreamDecoder {
     fn feed(&mut self, bytes: &[u8]) {
         let endpoint = &mut self.endpoint;
         self.core.feed(bytes, |ev, out, meta| Self::on_event(ev, out, meta, endpoint));
+    }
+    fn read_with<E>(&mut self, max: usize, read: impl FnOnce(&mut [u8]) -> Result<usize, E>) -> Result<usize, E> {
+        self.core.read_with(max, read)
     }
     fn next_item(&mut self) -> Option<Result<DeployEvent, Error>> {
         let endpoint = &mut self.endpoint;
@@ -400,6 +425,19 @@ impl<D: StreamDecoder> Pump<D> {
             Some(left) => *left = left.saturating_sub(bytes.len().max(1)),
             None => self.dec.feed(bytes),
         }
+    }
+
+    /// Reads body bytes with `read` straight into the decoder (room for up to
+    /// `max`; see [`StreamDecoder::read_with`]) and accounts for them as
+    /// [`on_bytes`](Self::on_bytes) does, without the copy. Returns what `read`
+    /// returned: on `Ok(0)` call [`on_eof`](Self::on_eof), on an error
+    /// [`on_error`](Self::on_error).
+    pub fn read_with<E>(&mut self, max: usize, read: impl FnOnce(&mut [u8]) -> Result<usize, E>) -> Result<usize, E> {
+        let n = self.dec.read_with(max, read)?;
+        if let Some(left) = &mut self.drain_left {
+            *left = left.saturating_sub(n.max(1));
+        }
+        Ok(n)
     }
 
     /// The body ended (a read returned 0 bytes).
@@ -577,6 +615,42 @@ mod tests {
             reads += 1;
         }
         assert_eq!(reads, DRAIN_LIMIT / 4096);
+    }
+
+    #[test]
+    fn reading_into_the_decoder_gives_what_feeding_gives() {
+        for size in [1, 2, 7, 64, CHAT.len()] {
+            let mut pump = Pump::new(ChatStreamDecoder::new(ResponseMeta::default()));
+            let mut body = CHAT;
+            let mut items = Vec::new();
+            let mut reads = 0;
+            loop {
+                match pump.step() {
+                    PumpStep::Item(item) => items.push(item),
+                    PumpStep::Read => match pump.read_with(size, |room| std::io::Read::read(&mut body, room)) {
+                        Ok(0) => pump.on_eof(),
+                        Ok(_) => reads += 1,
+                        Err(e) => panic!("{e}"),
+                    },
+                    PumpStep::Finished => break,
+                }
+            }
+            assert_eq!(texts(&items), vec![None, Some("The".into()), Some(" parties".into())], "reads of {size}");
+            assert_eq!(reads, CHAT.len().div_ceil(size), "reads of {size}");
+        }
+        // The drain past the terminator reads into the decoder too, and is bounded.
+        let mut pump = Pump::new(ChatStreamDecoder::new(ResponseMeta::default()));
+        pump.on_bytes(b"data: [DONE]\n\n");
+        let mut reads = 0;
+        while let PumpStep::Read = pump.step() {
+            let n = pump.read_with(4096, |room| Ok::<_, std::io::Error>(room.len())).unwrap();
+            assert_eq!(n, 4096);
+            reads += 1;
+        }
+        assert_eq!(reads, DRAIN_LIMIT / 4096);
+        // A read error is the read's own, handed back.
+        let mut pump = Pump::new(ChatStreamDecoder::new(ResponseMeta::default()));
+        assert_eq!(pump.read_with(16, |_| Err::<usize, _>("reset")), Err("reset"));
     }
 
     #[test]

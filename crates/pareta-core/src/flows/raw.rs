@@ -223,6 +223,12 @@ impl StreamDecoder for RawEventDecoder {
     fn feed(&mut self, bytes: &[u8]) {
         self.sse.feed(bytes);
     }
+    fn read_with<E>(&mut self, max: usize, read: impl FnOnce(&mut [u8]) -> Result<usize, E>) -> Result<usize, E> {
+        if self.finished {
+            self.sse.discard_input();
+        }
+        self.sse.read_with(max, read)
+    }
     fn next_item(&mut self) -> Option<Result<SseEvent, Error>> {
         if let Some(item) = self.queue.pop_front() {
             return Some(item);
