@@ -70,7 +70,9 @@ impl<D: StreamDecoder> Pull<D> {
             match body.as_mut().poll_next(cx) {
                 Poll::Ready(Some(Ok(bytes))) => {
                     self.armed = false;
-                    self.pump.on_bytes(&bytes);
+                    // Handed over whole: what the decoder does not read at
+                    // once is kept as it is, not copied.
+                    self.pump.on_chunk(bytes);
                 }
                 Poll::Ready(Some(Err(e))) => self.pump.on_error(transport_error(e)),
                 Poll::Ready(None) => self.pump.on_eof(),

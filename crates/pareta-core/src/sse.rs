@@ -21,7 +21,20 @@
 //! assert_eq!((ev.event.as_deref(), ev.data.as_str()), (Some("progress"), "{\"pct\": 45}"));
 //! ```
 
+use bytes::Bytes;
 use std::ops::ControlFlow;
+
+/// The input being read: a handed-over [`Bytes`] while there is one, else the
+/// decoder's own buffer (a macro, not a method, so that it borrows only those
+/// two fields and the event's fields stay free to change).
+macro_rules! input {
+    ($dec:expr) => {
+        match &$dec.shared {
+            Some(shared) => &shared[..],
+            None => &$dec.buf[..$dec.end],
+        }
+    };
+}
 
 /// Default bound on one line (and on one event's data).
 pub const DEFAULT_MAX_LINE: usize = 1024 * 1024;
@@ -92,6 +105,9 @@ pub struct SseDecoder {
     /// Input read up to `end`; past it, bytes already zeroed for
     /// [`read_with`](Self::read_with) to read into (zeroed once, not per read).
     buf: Vec<u8>,
+    /// Input handed over whole ([`feed_bytes_with`](Self::feed_bytes_with)):
+    /// while set, it is the input instead of `buf`, read up to `end`.
+    shared: Option<Bytes>,
     end: usize,
     pos: usize,
     skip_lf: bool,
@@ -200,6 +216,7 @@ impl SseDecoder {
     pub fn with_max_line(max_line: usize) -> Self {
         SseDecoder {
             buf: Vec::new(),
+            shared: None,
             end: 0,
             pos: 0,
             skip_lf: false,
@@ -213,6 +230,7 @@ impl SseDecoder {
 
     /// Adds bytes, split anywhere.
     pub fn feed(&mut self, bytes: &[u8]) {
+        self.unshare();
         self.compact();
         self.buf.truncate(self.end);
         self.buf.extend_from_slice(bytes);
@@ -233,6 +251,7 @@ impl SseDecoder {
     /// assert_eq!(dec.next_event().unwrap().unwrap().data, "hi");
     /// ```
     pub fn read_with<E>(&mut self, max: usize, read: impl FnOnce(&mut [u8]) -> Result<usize, E>) -> Result<usize, E> {
+        self.unshare();
         self.compact();
         let end = self.end;
         if self.buf.len() < end + max {
@@ -247,7 +266,48 @@ impl SseDecoder {
     /// instead of kept.
     pub(crate) fn discard_input(&mut self) {
         self.pos = self.end;
+        self.unshare();
         self.compact();
+    }
+
+    /// Makes `buf` the input again: what is left of a handed-over input (a
+    /// partial line, once its events are read) is copied into it.
+    fn unshare(&mut self) {
+        if let Some(shared) = self.shared.take() {
+            let rest = &shared[self.pos..];
+            self.buf.clear();
+            self.buf.extend_from_slice(rest);
+            self.pos = 0;
+            self.end = rest.len();
+        }
+    }
+
+    /// [`feed`](Self::feed) for bytes handed over whole (what an async HTTP
+    /// client yields): kept as they are, not copied, when all earlier input has
+    /// been read (a partial line left by earlier input is still copied).
+    pub fn feed_bytes(&mut self, bytes: Bytes) {
+        self.unshare();
+        if self.pos < self.end {
+            self.feed(&bytes);
+        } else {
+            self.adopt(bytes);
+        }
+    }
+
+    /// Takes `bytes` as the input, without a copy, when all earlier input has
+    /// been read; else appends them.
+    fn adopt(&mut self, bytes: Bytes) {
+        self.unshare();
+        if bytes.is_empty() {
+            return;
+        }
+        if self.pos < self.end {
+            self.feed(&bytes);
+            return;
+        }
+        self.pos = 0;
+        self.end = bytes.len();
+        self.shared = Some(bytes);
     }
 
     /// Drops what has been read: all of the buffer once it is consumed, the
@@ -275,11 +335,46 @@ impl SseDecoder {
     pub fn feed_with<B>(
         &mut self,
         bytes: &[u8],
-        mut on_event: impl FnMut(Result<SseEventRef<'_>, SseError>) -> ControlFlow<B>,
+        on_event: impl FnMut(Result<SseEventRef<'_>, SseError>) -> ControlFlow<B>,
     ) -> ControlFlow<B> {
+        match self.in_place(bytes, on_event) {
+            Ok(flow) => flow,
+            Err((b, unread)) => {
+                self.feed(&bytes[bytes.len() - unread..]);
+                ControlFlow::Break(b)
+            }
+        }
+    }
+
+    /// [`feed_with`](Self::feed_with) over bytes handed over whole: when
+    /// `on_event` breaks, the bytes not yet read are kept as they are, not
+    /// copied, for [`next_event_ref`](Self::next_event_ref) to read.
+    pub fn feed_bytes_with<B>(
+        &mut self,
+        bytes: Bytes,
+        on_event: impl FnMut(Result<SseEventRef<'_>, SseError>) -> ControlFlow<B>,
+    ) -> ControlFlow<B> {
+        match self.in_place(&bytes, on_event) {
+            Ok(flow) => flow,
+            Err((b, unread)) => {
+                self.adopt(bytes.slice(bytes.len() - unread..));
+                ControlFlow::Break(b)
+            }
+        }
+    }
+
+    /// The reading of [`feed_with`](Self::feed_with); when `on_event` breaks,
+    /// `Err` with its value and how many bytes at the end of `bytes` are unread
+    /// (they start at a line's start), for the caller to keep.
+    fn in_place<B>(
+        &mut self,
+        bytes: &[u8],
+        mut on_event: impl FnMut(Result<SseEventRef<'_>, SseError>) -> ControlFlow<B>,
+    ) -> Result<ControlFlow<B>, (B, usize)> {
         self.clear_dispatched();
+        self.unshare();
         if self.failed {
-            return ControlFlow::Continue(());
+            return Ok(ControlFlow::Continue(()));
         }
         let mut rest = bytes;
         // What earlier input left (a partial line, a BOM not yet checked) is
@@ -294,13 +389,12 @@ impl SseDecoder {
             rest = &rest[take..];
             while let Some(ev) = self.next_event_ref() {
                 if let ControlFlow::Break(b) = on_event(ev) {
-                    self.feed(rest);
-                    return ControlFlow::Break(b);
+                    return Err((b, rest.len()));
                 }
             }
             self.clear_dispatched();
             if self.failed || rest.is_empty() {
-                return ControlFlow::Continue(());
+                return Ok(ControlFlow::Continue(()));
             }
         }
         if self.skip_lf && !rest.is_empty() {
@@ -312,7 +406,7 @@ impl SseDecoder {
         let mut borrowed: Option<&str> = None;
         while let Some(i) = memchr::memchr2(b'\n', b'\r', rest) {
             if i > self.max_line {
-                return on_event(Err(self.fail()));
+                return Ok(on_event(Err(self.fail())));
             }
             let line = &rest[..i];
             let cr = rest[i] == b'\r';
@@ -329,8 +423,7 @@ impl SseDecoder {
                     let flow = on_event(Ok(self.fields.event_ref(borrowed.take())));
                     self.fields.reset();
                     if let ControlFlow::Break(b) = flow {
-                        self.feed(rest);
-                        return ControlFlow::Break(b);
+                        return Err((b, rest.len()));
                     }
                 } else {
                     self.fields.event = None;
@@ -339,17 +432,17 @@ impl SseDecoder {
                 && let Err(e) = self.fields.line(line, self.max_line, Some(&mut borrowed))
             {
                 self.failed = true;
-                return on_event(Err(e));
+                return Ok(on_event(Err(e)));
             }
         }
         if let Some(first) = borrowed {
             self.fields.data.push_str(first);
         }
         if rest.len() > self.max_line {
-            return on_event(Err(self.fail()));
+            return Ok(on_event(Err(self.fail())));
         }
         self.feed(rest);
-        ControlFlow::Continue(())
+        Ok(ControlFlow::Continue(()))
     }
 
     /// The next complete event, `None` when more bytes are needed.
@@ -368,7 +461,7 @@ impl SseDecoder {
             return None;
         }
         if !self.bom_checked {
-            let rest = &self.buf[self.pos..self.end];
+            let rest = &input!(self)[self.pos..];
             if rest.len() < BOM.len() && BOM.starts_with(rest) {
                 return None;
             }
@@ -379,12 +472,12 @@ impl SseDecoder {
         }
         loop {
             if self.skip_lf && self.pos < self.end {
-                if self.buf[self.pos] == b'\n' {
+                if input!(self)[self.pos] == b'\n' {
                     self.pos += 1;
                 }
                 self.skip_lf = false;
             }
-            let rest = &self.buf[self.pos..self.end];
+            let rest = &input!(self)[self.pos..];
             let Some(i) = memchr::memchr2(b'\n', b'\r', rest) else {
                 if rest.len() > self.max_line {
                     return Some(Err(self.fail()));
@@ -413,7 +506,7 @@ impl SseDecoder {
         if self.failed {
             return Ok(None);
         }
-        let rest = &self.buf[self.pos..self.end];
+        let rest = &input!(self)[self.pos..];
         if !rest.is_empty() && (self.bom_checked || !BOM.starts_with(rest)) {
             self.pos = self.end;
             self.fields.reset();
@@ -434,7 +527,7 @@ impl SseDecoder {
 
     /// Reads one buffered line; `Ok(true)` when it dispatched an event.
     fn line(&mut self, start: usize, end: usize) -> Result<bool, SseError> {
-        let line = &self.buf[start..end];
+        let line = &input!(self)[start..end];
         if line.is_empty() {
             return Ok(self.dispatch());
         }
@@ -505,29 +598,52 @@ mod tests {
         out
     }
 
-    /// [`all`] through `feed_with`, alternating with the pull API on every
-    /// second piece when `mixed`.
-    fn all_with(input: &[u8], splits: &[usize], mixed: bool) -> Vec<Result<SseEvent, SseError>> {
+    #[derive(Clone, Copy, PartialEq)]
+    enum Way {
+        /// `feed_with` only.
+        InPlace,
+        /// `feed_with`, and `feed` + pull on every second piece.
+        Mixed,
+        /// `feed_bytes_with` breaking after each second event, then pull; and
+        /// `feed_bytes` + pull on every third piece.
+        Whole,
+    }
+
+    /// [`all`] through the in-place readers.
+    fn all_with(input: &[u8], splits: &[usize], way: Way) -> Vec<Result<SseEvent, SseError>> {
         let mut dec = SseDecoder::new();
         let mut out = Vec::new();
         let mut last = 0;
         for (n, &s) in splits.iter().chain(std::iter::once(&input.len())).enumerate() {
             let s = s.clamp(last, input.len());
-            if mixed && n % 2 == 1 {
-                dec.feed(&input[last..s]);
+            let piece = &input[last..s];
+            match way {
+                Way::Mixed if n % 2 == 1 => dec.feed(piece),
+                Way::Whole if n % 3 == 2 => dec.feed_bytes(Bytes::copy_from_slice(piece)),
+                Way::Whole => {
+                    let mut seen = 0;
+                    let _ = dec.feed_bytes_with(Bytes::copy_from_slice(piece), |ev| {
+                        out.push(ev.map(|e| e.to_event()));
+                        seen += 1;
+                        if seen % 2 == 0 { ControlFlow::Break(()) } else { ControlFlow::Continue(()) }
+                    });
+                }
+                _ => {
+                    let flow = dec.feed_with(piece, |ev| {
+                        out.push(ev.map(|e| e.to_event()));
+                        ControlFlow::<()>::Continue(())
+                    });
+                    assert_eq!(flow, ControlFlow::Continue(()));
+                }
+            }
+            if way != Way::InPlace {
                 while let Some(ev) = dec.next_event() {
                     out.push(ev);
                 }
-            } else {
-                let flow = dec.feed_with(&input[last..s], |ev| {
-                    out.push(ev.map(|e| e.to_event()));
-                    ControlFlow::<()>::Continue(())
-                });
-                assert_eq!(flow, ControlFlow::Continue(()));
             }
             last = s;
         }
-        assert_eq!(dec.next_event(), None, "feed_with left an event behind");
+        assert_eq!(dec.next_event(), None, "an event was left behind");
         match dec.finish() {
             Ok(Some(ev)) => out.push(Ok(ev)),
             Ok(None) => {}
@@ -567,8 +683,9 @@ mod tests {
         let whole = all(input, &[]);
         assert_eq!(all_read(input, splits), whole, "read_with, split at {splits:?}");
         assert_eq!(all(input, splits), whole, "feed, split at {splits:?}");
-        assert_eq!(all_with(input, splits, false), whole, "feed_with, split at {splits:?}");
-        assert_eq!(all_with(input, splits, true), whole, "mixed, split at {splits:?}");
+        assert_eq!(all_with(input, splits, Way::InPlace), whole, "feed_with, split at {splits:?}");
+        assert_eq!(all_with(input, splits, Way::Mixed), whole, "mixed, split at {splits:?}");
+        assert_eq!(all_with(input, splits, Way::Whole), whole, "whole, split at {splits:?}");
     }
 
     fn data(d: &str) -> SseEvent {

@@ -8,6 +8,7 @@
 
 use crate::error::{Error, TransportError};
 use crate::sse::{SseDecoder, SseError, SseEventRef};
+use bytes::Bytes;
 use pareta_types::{ChatCompletionChunk, DeployEvent, Endpoint, ResponseMeta};
 use std::collections::VecDeque;
 use std::ops::ControlFlow;
@@ -34,6 +35,12 @@ pub trait StreamDecoder {
         self.feed(&buf[..n.min(max)]);
         Ok(n)
     }
+    /// Adds body bytes handed over whole (what an async HTTP client yields), as
+    /// [`feed`](Self::feed) would. The decoders of this crate keep what they do
+    /// not read at once as it is, without a copy; this default feeds them.
+    fn feed_bytes(&mut self, bytes: Bytes) {
+        self.feed(&bytes);
+    }
     /// The next item, `None` when more bytes are needed or the stream is finished.
     fn next_item(&mut self) -> Option<Result<Self::Item, Error>>;
     /// The body ended.
@@ -48,6 +55,13 @@ pub trait StreamDecoder {
 
 /// Items [`Core::feed`] reads at once, in place.
 const IN_PLACE_ITEMS: usize = 4;
+
+/// Body bytes as a driver hands them over: borrowed, or whole (kept as they
+/// are past the events read at once).
+enum Input<'a> {
+    Slice(&'a [u8]),
+    Whole(Bytes),
+}
 
 /// Shared state: the SSE decoder, what it has produced, and the response's metadata.
 #[derive(Debug)]
@@ -90,14 +104,14 @@ impl<T> Core<T> {
     /// chunk, 16 KiB reads) than the copy saves.
     fn feed(
         &mut self,
-        bytes: &[u8],
+        bytes: Input<'_>,
         mut on_event: impl FnMut(SseEventRef<'_>, &mut Out<T>, &ResponseMeta) -> Option<Result<T, Error>>,
     ) {
         let (out, meta) = (&mut self.out, &self.meta);
         if out.finished {
             return;
         }
-        let _ = self.sse.feed_with(bytes, |ev| {
+        let each = |ev: Result<SseEventRef<'_>, SseError>| {
             match ev {
                 Ok(ev) => {
                     if let Some(item) = on_event(ev, out, meta) {
@@ -111,7 +125,11 @@ impl<T> Core<T> {
             } else {
                 ControlFlow::Continue(())
             }
-        });
+        };
+        let _ = match bytes {
+            Input::Slice(bytes) => self.sse.feed_with(bytes, each),
+            Input::Whole(bytes) => self.sse.feed_bytes_with(bytes, each),
+        };
     }
 
     /// Reads body bytes straight into the SSE decoder's buffer; [`next`](Self::next)
@@ -234,7 +252,10 @@ fn stream_error(json: &str) -> Option<Error> {
 impl StreamDecoder for ChatStreamDecoder {
     type Item = ChatCompletionChunk;
     fn feed(&mut self, bytes: &[u8]) {
-        self.core.feed(bytes, Self::on_event);
+        self.core.feed(Input::Slice(bytes), Self::on_event);
+    }
+    fn feed_bytes(&mut self, bytes: Bytes) {
+        self.core.feed(Input::Whole(bytes), Self::on_event);
     }
     fn read_with<E>(&mut self, max: usize, read: impl FnOnce(&mut [u8]) -> Result<usize, E>) -> Result<usize, E> {
         self.core.read_with(max, read)
@@ -320,7 +341,11 @@ impl StreamDecoder for DeployStreamDecoder {
     type Item = DeployEvent;
     fn feed(&mut self, bytes: &[u8]) {
         let endpoint = &mut self.endpoint;
-        self.core.feed(bytes, |ev, out, meta| Self::on_event(ev, out, meta, endpoint));
+        self.core.feed(Input::Slice(bytes), |ev, out, meta| Self::on_event(ev, out, meta, endpoint));
+    }
+    fn feed_bytes(&mut self, bytes: Bytes) {
+        let endpoint = &mut self.endpoint;
+        self.core.feed(Input::Whole(bytes), |ev, out, meta| Self::on_event(ev, out, meta, endpoint));
     }
     fn read_with<E>(&mut self, max: usize, read: impl FnOnce(&mut [u8]) -> Result<usize, E>) -> Result<usize, E> {
         self.core.read_with(max, read)
@@ -424,6 +449,15 @@ impl<D: StreamDecoder> Pump<D> {
         match &mut self.drain_left {
             Some(left) => *left = left.saturating_sub(bytes.len().max(1)),
             None => self.dec.feed(bytes),
+        }
+    }
+
+    /// Bytes the driver read, handed over whole (see
+    /// [`StreamDecoder::feed_bytes`]): [`on_bytes`](Self::on_bytes) without the copy.
+    pub fn on_chunk(&mut self, bytes: Bytes) {
+        match &mut self.drain_left {
+            Some(left) => *left = left.saturating_sub(bytes.len().max(1)),
+            None => self.dec.feed_bytes(bytes),
         }
     }
 
@@ -637,6 +671,34 @@ mod tests {
             }
             assert_eq!(texts(&items), vec![None, Some("The".into()), Some(" parties".into())], "reads of {size}");
             assert_eq!(reads, CHAT.len().div_ceil(size), "reads of {size}");
+        }
+        // Handed over whole, in pieces of any size, with events past the first
+        // four of a piece kept for later: the same items.
+        let many: Vec<u8> =
+            CHAT[..CHAT.len() - 14].repeat(3).into_iter().chain(b"data: [DONE]\n\n".iter().copied()).collect();
+        for size in [1, 2, 7, 64, 200, many.len()] {
+            let mut pump = Pump::new(ChatStreamDecoder::new(ResponseMeta::default()));
+            let mut items = Vec::new();
+            let mut pieces = many.chunks(size);
+            loop {
+                match pump.step() {
+                    PumpStep::Item(item) => items.push(item),
+                    PumpStep::Read => match pieces.next() {
+                        Some(p) => pump.on_chunk(bytes::Bytes::copy_from_slice(p)),
+                        None => pump.on_eof(),
+                    },
+                    PumpStep::Finished => break,
+                }
+            }
+            assert_eq!(
+                texts(&items),
+                [None, Some("The"), Some(" parties")]
+                    .repeat(3)
+                    .into_iter()
+                    .map(|t| t.map(str::to_owned))
+                    .collect::<Vec<_>>(),
+                "pieces of {size}"
+            );
         }
         // The drain past the terminator reads into the decoder too, and is bounded.
         let mut pump = Pump::new(ChatStreamDecoder::new(ResponseMeta::default()));

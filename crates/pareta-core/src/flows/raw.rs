@@ -229,6 +229,9 @@ impl StreamDecoder for RawEventDecoder {
         }
         self.sse.read_with(max, read)
     }
+    fn feed_bytes(&mut self, bytes: bytes::Bytes) {
+        self.sse.feed_bytes(bytes);
+    }
     fn next_item(&mut self) -> Option<Result<SseEvent, Error>> {
         if let Some(item) = self.queue.pop_front() {
             return Some(item);
