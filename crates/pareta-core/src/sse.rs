@@ -272,7 +272,15 @@ impl SseDecoder {
 
     /// Makes `buf` the input again: what is left of a handed-over input (a
     /// partial line, once its events are read) is copied into it.
+    #[inline]
     fn unshare(&mut self) {
+        if self.shared.is_some() {
+            self.copy_shared_rest();
+        }
+    }
+
+    #[cold]
+    fn copy_shared_rest(&mut self) {
         if let Some(shared) = self.shared.take() {
             let rest = &shared[self.pos..];
             self.buf.clear();

@@ -23,7 +23,8 @@
 use super::Result;
 use super::calls::{CONCURRENCY, Op, RawUreq, raw_reqwest_call, runtime};
 use super::decode::{
-    BareStream, PIECE, PlainChunk, bare_decode, event_pieces, ours_decode, ours_decode_pieces, stream_body,
+    BareStream, PIECE, PlainChunk, bare_decode, event_pieces, ours_decode, ours_decode_copied, ours_decode_pieces,
+    stream_body,
 };
 use super::server::KEY;
 use super::streams::{async_ours, async_raw, blocking_ours, blocking_raw};
@@ -59,11 +60,15 @@ pub fn run(args: &[String]) -> Result {
         "decode" => {
             let body = stream_body(10_000);
             let events = event_pieces(&body);
+            let whole = bytes::Bytes::from(body.clone());
             let n: usize = a(2)?.parse()?;
             let kind = a(1)?;
             let one = || -> Result<usize> {
                 Ok(match kind {
-                    "ours" => ours_decode(&body, PIECE)? as usize,
+                    "ours" => ours_decode(&whole, PIECE)? as usize,
+                    // Each read copied into the decoder, as before the drivers
+                    // handed their reads over.
+                    "ours-copied" => ours_decode_copied(&body, PIECE)? as usize,
                     // One event per read, as a live stream arrives.
                     "ours-live" => ours_decode_pieces(events.iter().copied())? as usize,
                     "plain-live" => {

@@ -285,7 +285,8 @@ pub fn bench(opts: &Opts, server: &Child, py: Option<&Python>) -> Result<Vec<Row
     // Allocations per chunk, counted by the bench's global allocator.
     let per = "allocs/chunk";
     let body = super::decode::stream_body(chunks);
-    let decode_ours = allocs(|| Ok(super::decode::ours_decode(&body, PIECE)? as u64))?;
+    let whole = bytes::Bytes::from(body.clone());
+    let decode_ours = allocs(|| Ok(super::decode::ours_decode(&whole, PIECE)? as u64))?;
     let decode_bare =
         allocs(|| Ok(super::decode::bare_decode(&body, |c: super::decode::PlainChunk| drop(black_box(c)))? as u64))?;
     let a_blocking = allocs(|| blocking_ours(&pa_name, chunks))?;
