@@ -1,6 +1,7 @@
 //! The SSE decoder: never panics, stays within its line bound, and gives the
 //! same events and errors however the input is cut into chunks, pulled
-//! (`feed` + `next_event`) or read in place (`feed_with`).
+//! (`feed` + `next_event`), read in place (`feed_with`), or handed over whole
+//! (`feed_bytes_with`).
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
@@ -12,7 +13,15 @@ mod common;
 
 type Run = (Vec<Result<SseEvent, SseError>>, Result<Option<SseEvent>, SseError>);
 
-fn run<'a>(pieces: impl Iterator<Item = &'a [u8]>, max_line: usize, in_place: bool) -> Run {
+#[derive(Clone, Copy, PartialEq)]
+enum Way {
+    Pull,
+    InPlace,
+    /// `feed_bytes_with`, breaking after every second event, then pulled.
+    Whole,
+}
+
+fn run<'a>(pieces: impl Iterator<Item = &'a [u8]>, max_line: usize, way: Way) -> Run {
     let mut dec = SseDecoder::with_max_line(max_line);
     let mut out = Vec::new();
     let mut keep = |ev: Result<SseEvent, SseError>| {
@@ -22,13 +31,22 @@ fn run<'a>(pieces: impl Iterator<Item = &'a [u8]>, max_line: usize, in_place: bo
         out.push(ev);
     };
     for piece in pieces {
-        if in_place {
-            let _ = dec.feed_with(piece, |ev| {
-                keep(ev.map(|e| e.to_event()));
-                ControlFlow::<()>::Continue(())
-            });
-        } else {
-            dec.feed(piece);
+        match way {
+            Way::Pull => dec.feed(piece),
+            Way::InPlace => {
+                let _ = dec.feed_with(piece, |ev| {
+                    keep(ev.map(|e| e.to_event()));
+                    ControlFlow::<()>::Continue(())
+                });
+            }
+            Way::Whole => {
+                let mut seen = 0;
+                let _ = dec.feed_bytes_with(bytes::Bytes::copy_from_slice(piece), |ev| {
+                    keep(ev.map(|e| e.to_event()));
+                    seen += 1;
+                    if seen % 2 == 0 { ControlFlow::Break(()) } else { ControlFlow::Continue(()) }
+                });
+            }
         }
         while let Some(ev) = dec.next_event() {
             keep(ev);
@@ -44,9 +62,11 @@ fuzz_target!(|data: &[u8]| {
         Some(b) if b & 1 == 1 => (*b as usize) * 4,
         _ => pareta_core::sse::DEFAULT_MAX_LINE,
     };
-    let whole = run(std::iter::once(payload), max_line, false);
-    let cut = run(common::chunks(control, payload), max_line, false);
+    let whole = run(std::iter::once(payload), max_line, Way::Pull);
+    let cut = run(common::chunks(control, payload), max_line, Way::Pull);
     assert_eq!(whole, cut, "chunking changed the decoded events");
-    let in_place = run(common::chunks(control, payload), max_line, true);
+    let in_place = run(common::chunks(control, payload), max_line, Way::InPlace);
     assert_eq!(whole, in_place, "feed_with read other events than feed");
+    let kept = run(common::chunks(control, payload), max_line, Way::Whole);
+    assert_eq!(whole, kept, "feed_bytes_with read other events than feed");
 });
