@@ -102,8 +102,9 @@ pub enum SseError {
 /// or [`feed_with`](Self::feed_with), which hands out each event as it reads it.
 #[derive(Debug)]
 pub struct SseDecoder {
-    /// Input read up to `end`; past it, bytes already zeroed for
-    /// [`read_with`](Self::read_with) to read into (zeroed once, not per read).
+    /// Input read up to `end`; past it, initialised room (zeroed once, as the
+    /// buffer grows, then left as it is) for [`read_with`](Self::read_with) to
+    /// read into.
     buf: Vec<u8>,
     /// Input handed over whole ([`feed_bytes_with`](Self::feed_bytes_with)):
     /// while set, it is the input instead of `buf`, read up to `end`.
@@ -258,6 +259,7 @@ impl SseDecoder {
             self.buf.resize(end + max, 0);
         }
         let n = read(&mut self.buf[end..end + max])?;
+        debug_assert!(n <= max, "a reader said it wrote {n} bytes into room for {max}");
         self.end = end + n.min(max);
         Ok(n)
     }
@@ -279,7 +281,6 @@ impl SseDecoder {
         }
     }
 
-    #[cold]
     fn copy_shared_rest(&mut self) {
         if let Some(shared) = self.shared.take() {
             let rest = &shared[self.pos..];
@@ -292,7 +293,9 @@ impl SseDecoder {
 
     /// [`feed`](Self::feed) for bytes handed over whole (what an async HTTP
     /// client yields): kept as they are, not copied, when all earlier input has
-    /// been read (a partial line left by earlier input is still copied).
+    /// been read; when a partial line is pending, it and `bytes` are copied into
+    /// the buffer. Kept bytes hold their allocation (for a `Bytes` from an HTTP
+    /// client, the read buffer it is a slice of) until the next input replaces them.
     pub fn feed_bytes(&mut self, bytes: Bytes) {
         self.unshare();
         if self.pos < self.end {
@@ -355,8 +358,10 @@ impl SseDecoder {
     }
 
     /// [`feed_with`](Self::feed_with) over bytes handed over whole: when
-    /// `on_event` breaks, the bytes not yet read are kept as they are, not
-    /// copied, for [`next_event_ref`](Self::next_event_ref) to read.
+    /// `on_event` breaks, the bytes not yet read are kept as
+    /// [`feed_bytes`](Self::feed_bytes) keeps them (as they are, unless lines
+    /// of earlier input are still unread), for
+    /// [`next_event_ref`](Self::next_event_ref) to read.
     pub fn feed_bytes_with<B>(
         &mut self,
         bytes: Bytes,
@@ -615,6 +620,10 @@ mod tests {
         /// `feed_bytes_with` breaking after each second event, then pull; and
         /// `feed_bytes` + pull on every third piece.
         Whole,
+        /// `feed_bytes` and `feed_bytes_with` (breaking at once) for every piece,
+        /// pulling only every third time: input handed over while earlier
+        /// input is still unread.
+        Piled,
     }
 
     /// [`all`] through the in-place readers.
@@ -628,6 +637,13 @@ mod tests {
             match way {
                 Way::Mixed if n % 2 == 1 => dec.feed(piece),
                 Way::Whole if n % 3 == 2 => dec.feed_bytes(Bytes::copy_from_slice(piece)),
+                Way::Piled if n % 2 == 0 => dec.feed_bytes(Bytes::copy_from_slice(piece)),
+                Way::Piled => {
+                    let _ = dec.feed_bytes_with(Bytes::copy_from_slice(piece), |ev| {
+                        out.push(ev.map(|e| e.to_event()));
+                        ControlFlow::Break(())
+                    });
+                }
                 Way::Whole => {
                     let mut seen = 0;
                     let _ = dec.feed_bytes_with(Bytes::copy_from_slice(piece), |ev| {
@@ -644,12 +660,17 @@ mod tests {
                     assert_eq!(flow, ControlFlow::Continue(()));
                 }
             }
-            if way != Way::InPlace {
+            if way != Way::InPlace && (way != Way::Piled || n % 3 == 2) {
                 while let Some(ev) = dec.next_event() {
                     out.push(ev);
                 }
             }
             last = s;
+        }
+        if way == Way::Piled {
+            while let Some(ev) = dec.next_event() {
+                out.push(ev);
+            }
         }
         assert_eq!(dec.next_event(), None, "an event was left behind");
         match dec.finish() {
@@ -694,6 +715,7 @@ mod tests {
         assert_eq!(all_with(input, splits, Way::InPlace), whole, "feed_with, split at {splits:?}");
         assert_eq!(all_with(input, splits, Way::Mixed), whole, "mixed, split at {splits:?}");
         assert_eq!(all_with(input, splits, Way::Whole), whole, "whole, split at {splits:?}");
+        assert_eq!(all_with(input, splits, Way::Piled), whole, "piled, split at {splits:?}");
     }
 
     fn data(d: &str) -> SseEvent {

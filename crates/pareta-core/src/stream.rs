@@ -133,7 +133,8 @@ impl<T> Core<T> {
     }
 
     /// Reads body bytes straight into the SSE decoder's buffer; [`next`](Self::next)
-    /// decodes them. Bytes past the end of the stream are not kept.
+    /// decodes them. Once the stream has ended, earlier input is dropped first,
+    /// so that reads past the end do not pile up.
     fn read_with<E>(&mut self, max: usize, read: impl FnOnce(&mut [u8]) -> Result<usize, E>) -> Result<usize, E> {
         if self.out.finished {
             self.sse.discard_input();
@@ -467,11 +468,16 @@ impl<D: StreamDecoder> Pump<D> {
     /// returned: on `Ok(0)` call [`on_eof`](Self::on_eof), on an error
     /// [`on_error`](Self::on_error).
     pub fn read_with<E>(&mut self, max: usize, read: impl FnOnce(&mut [u8]) -> Result<usize, E>) -> Result<usize, E> {
-        let n = self.dec.read_with(max, read)?;
-        if let Some(left) = &mut self.drain_left {
-            *left = left.saturating_sub(n.max(1));
+        match &mut self.drain_left {
+            // Past the terminator the bytes are only counted, never decoded.
+            Some(left) => {
+                let mut scratch = [0; 8 * 1024];
+                let n = read(&mut scratch[..max.min(8 * 1024)])?;
+                *left = left.saturating_sub(n.max(1));
+                Ok(n)
+            }
+            None => self.dec.read_with(max, read),
         }
-        Ok(n)
     }
 
     /// The body ended (a read returned 0 bytes).
