@@ -98,9 +98,10 @@ impl AsyncParetaBuilder {
         self
     }
 
-    /// Validates the configuration (a missing key, or an https base URL without
-    /// a compiled-in TLS backend, fails here, before any request) and, unless
-    /// you passed one, builds the HTTP client.
+    /// Validates the configuration (a missing key, an https base URL without a
+    /// compiled-in TLS backend, a PEM text without a certificate, or root
+    /// certificates together with a client of yours fail here, before any
+    /// request) and, unless you passed one, builds the HTTP client.
     pub fn build(self) -> Result<AsyncPareta, Error> {
         let cfg = self.core.build()?;
         let http = Http::new(&cfg, self.client, self.tls)?;

@@ -37,10 +37,15 @@ impl Http {
     /// whose backend is not compiled in fails here, before any request.
     pub fn new(cfg: &Config, client: Option<reqwest::Client>, tls: Tls) -> Result<Self, Error> {
         if let Some(client) = client {
+            if cfg.root_certificates().is_some() {
+                return Err(Error::InvalidArgument(
+                    "root_certificates_pem applies to the HTTP client the SDK builds; with your own reqwest::Client, set its roots on its builder".into(),
+                ));
+            }
             return Ok(Http { client, owned: false });
         }
         let builder = reqwest::Client::builder().connect_timeout(cfg.connect_timeout());
-        let builder = match tls::with_backend(builder, tls)? {
+        let builder = match tls::with_backend(builder, tls, cfg.root_certificates())? {
             Some(builder) => builder,
             // Built with no TLS at all, plain http (a local server) still works.
             None if !tls::any_available() && !cfg.base_url().starts_with("https:") => {

@@ -67,12 +67,14 @@
 //! of `webpki-roots`, like the blocking client, with no aws-lc C build.
 //! [`Tls::NativeTls`] (the `native-tls` feature) uses the platform's TLS library
 //! and trust store. An https base URL whose backend is not compiled in fails at
-//! `build()`. To trust a private CA or use a proxy, bring your own
-//! `reqwest::Client`, built from [`http_client_builder`] so it has a crypto
-//! provider ([`AsyncParetaBuilder::http_client`]). With [`Tls::Rustls`], reqwest
-//! keeps the SDK's rustls configuration as it is, so a root added to that builder
-//! with `add_root_certificate` is not used: for a private CA, use
-//! [`Tls::NativeTls`], or pass a `rustls::ClientConfig` of your own to reqwest's
+//! `build()`. To trust a private CA in place of the built-in roots, give the
+//! builder its PEM with `root_certificates_pem` (either backend). To use a
+//! proxy or other settings, bring your own `reqwest::Client`, built from
+//! [`http_client_builder`] so it has a crypto provider
+//! ([`AsyncParetaBuilder::http_client`]). With [`Tls::Rustls`], reqwest keeps the
+//! SDK's rustls configuration as it is, so a root added to that builder with
+//! `add_root_certificate` is not used: a client of your own that needs other
+//! roots passes a `rustls::ClientConfig` of its own to reqwest's
 //! `tls_backend_preconfigured` (list `h2` in its ALPN protocols to keep HTTP/2).
 //!
 //! # HTTP/2

@@ -38,7 +38,7 @@ impl Tls {
 }
 
 /// A `reqwest::ClientBuilder` with `tls` set up, for a client of your own
-/// (a proxy, a private CA, a shared pool) that you then pass to
+/// (a proxy, a shared pool) that you then pass to
 /// [`AsyncParetaBuilder::http_client`](crate::AsyncParetaBuilder::http_client).
 ///
 /// Use it instead of `reqwest::Client::builder()`: with the default `rustls`
@@ -57,7 +57,7 @@ impl Tls {
 /// # Ok::<(), pareta_async::Error>(())
 /// ```
 pub fn http_client_builder(tls: Tls) -> Result<reqwest::ClientBuilder, Error> {
-    with_backend(reqwest::Client::builder(), tls)?.ok_or_else(|| unavailable(tls, None))
+    with_backend(reqwest::Client::builder(), tls, None)?.ok_or_else(|| unavailable(tls, None))
 }
 
 /// True when some TLS backend was compiled in.
@@ -65,12 +65,22 @@ pub(crate) fn any_available() -> bool {
     Tls::Rustls.is_available() || Tls::NativeTls.is_available()
 }
 
-/// Sets up `tls` on a builder: `Ok(None)` when that backend is not compiled in.
-pub(crate) fn with_backend(builder: reqwest::ClientBuilder, tls: Tls) -> Result<Option<reqwest::ClientBuilder>, Error> {
+/// Sets up `tls` on a builder, trusting only `roots` (DER) when given:
+/// `Ok(None)` when that backend is not compiled in.
+pub(crate) fn with_backend(
+    builder: reqwest::ClientBuilder,
+    tls: Tls,
+    roots: Option<&[Vec<u8>]>,
+) -> Result<Option<reqwest::ClientBuilder>, Error> {
     match tls {
-        Tls::Rustls => rustls(builder),
-        Tls::NativeTls => Ok(native(builder)),
+        Tls::Rustls => rustls(builder, roots),
+        Tls::NativeTls => native(builder, roots),
     }
+}
+
+/// A root certificate a TLS backend refused.
+fn bad_root(i: usize, e: impl std::fmt::Display) -> Error {
+    Error::InvalidArgument(format!("root_certificates_pem: certificate {} is not a usable CA certificate: {e}", i + 1))
 }
 
 /// The error for a chosen backend that is not compiled in; `base_url` names
@@ -84,18 +94,25 @@ pub(crate) fn unavailable(tls: Tls, base_url: Option<&str>) -> Error {
 }
 
 #[cfg(feature = "native-tls")]
-fn native(builder: reqwest::ClientBuilder) -> Option<reqwest::ClientBuilder> {
-    Some(builder.tls_backend_native())
+fn native(builder: reqwest::ClientBuilder, roots: Option<&[Vec<u8>]>) -> Result<Option<reqwest::ClientBuilder>, Error> {
+    let builder = builder.tls_backend_native();
+    let Some(roots) = roots else { return Ok(Some(builder)) };
+    let certs = roots
+        .iter()
+        .enumerate()
+        .map(|(i, der)| reqwest::Certificate::from_der(der).map_err(|e| bad_root(i, e)))
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(Some(builder.tls_certs_only(certs)))
 }
 
 #[cfg(not(feature = "native-tls"))]
-fn native(_: reqwest::ClientBuilder) -> Option<reqwest::ClientBuilder> {
-    None
+fn native(_: reqwest::ClientBuilder, _: Option<&[Vec<u8>]>) -> Result<Option<reqwest::ClientBuilder>, Error> {
+    Ok(None)
 }
 
 #[cfg(feature = "rustls")]
-fn rustls(builder: reqwest::ClientBuilder) -> Result<Option<reqwest::ClientBuilder>, Error> {
-    Ok(Some(builder.tls_backend_preconfigured(rustls_config()?)))
+fn rustls(builder: reqwest::ClientBuilder, roots: Option<&[Vec<u8>]>) -> Result<Option<reqwest::ClientBuilder>, Error> {
+    Ok(Some(builder.tls_backend_preconfigured(rustls_config(roots)?)))
 }
 
 /// The ALPN protocols a client offers, in order of preference. reqwest uses a
@@ -107,12 +124,21 @@ fn rustls(builder: reqwest::ClientBuilder) -> Result<Option<reqwest::ClientBuild
 const ALPN: [&[u8]; 2] = [b"h2", b"http/1.1"];
 
 #[cfg(feature = "rustls")]
-fn rustls_config() -> Result<rustls::ClientConfig, Error> {
+fn rustls_config(only: Option<&[Vec<u8>]>) -> Result<rustls::ClientConfig, Error> {
     use std::sync::Arc;
     let provider = rustls::crypto::CryptoProvider::get_default()
         .cloned()
         .unwrap_or_else(|| Arc::new(rustls::crypto::ring::default_provider()));
-    let roots = rustls::RootCertStore { roots: webpki_roots::TLS_SERVER_ROOTS.to_vec() };
+    let roots = match only {
+        None => rustls::RootCertStore { roots: webpki_roots::TLS_SERVER_ROOTS.to_vec() },
+        Some(certs) => {
+            let mut store = rustls::RootCertStore::empty();
+            for (i, der) in certs.iter().enumerate() {
+                store.add(rustls::pki_types::CertificateDer::from(der.clone())).map_err(|e| bad_root(i, e))?;
+            }
+            store
+        }
+    };
     let mut config = rustls::ClientConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()
         .map_err(|e| {
@@ -125,7 +151,7 @@ fn rustls_config() -> Result<rustls::ClientConfig, Error> {
 }
 
 #[cfg(not(feature = "rustls"))]
-fn rustls(_: reqwest::ClientBuilder) -> Result<Option<reqwest::ClientBuilder>, Error> {
+fn rustls(_: reqwest::ClientBuilder, _: Option<&[Vec<u8>]>) -> Result<Option<reqwest::ClientBuilder>, Error> {
     Ok(None)
 }
 
@@ -157,7 +183,7 @@ mod tests {
     fn rustls_offers_h2_before_http1() {
         // tests/http2.rs checks what a server sees; this checks the SDK's own
         // config, which that test cannot use (it trusts only webpki roots).
-        let config = super::rustls_config().unwrap();
+        let config = super::rustls_config(None).unwrap();
         assert_eq!(config.alpn_protocols, [b"h2".to_vec(), b"http/1.1".to_vec()]);
     }
 

@@ -74,10 +74,12 @@ impl ParetaBuilder {
         self
     }
 
-    /// Validates the configuration (a missing key fails here, before any request).
+    /// Validates the configuration (a missing key, a PEM text without a
+    /// certificate, or root certificates together with an agent of yours fail
+    /// here, before any request).
     pub fn build(self) -> Result<Pareta, Error> {
         let cfg = self.core.build()?;
-        let http = Http::new(&cfg, self.agent);
+        let http = Http::new(&cfg, self.agent)?;
         Ok(Pareta { inner: Arc::new(Inner { cfg, http }) })
     }
 }

@@ -22,16 +22,23 @@ pub(crate) struct Http {
 pub(crate) type LiveBody = ureq::BodyReader<'static>;
 
 impl Http {
-    pub fn new(cfg: &Config, agent: Option<ureq::Agent>) -> Self {
+    pub fn new(cfg: &Config, agent: Option<ureq::Agent>) -> Result<Self, Error> {
         match agent {
-            Some(agent) => Http { agent, owned: false },
+            Some(_) if cfg.root_certificates().is_some() => Err(Error::InvalidArgument(
+                "root_certificates_pem applies to the agent the client builds; with your own agent, set its roots in its TlsConfig".into(),
+            )),
+            Some(agent) => Ok(Http { agent, owned: false }),
             None => {
-                let config = ureq::Agent::config_builder()
+                let mut config = ureq::Agent::config_builder()
                     .http_status_as_error(false)
-                    .timeout_connect(Some(cfg.connect_timeout()))
-                    .build();
+                    .timeout_connect(Some(cfg.connect_timeout()));
+                if let Some(roots) = cfg.root_certificates() {
+                    let certs: Vec<_> = roots.iter().map(|der| ureq::tls::Certificate::from_der(der).to_owned()).collect();
+                    let tls = ureq::tls::TlsConfig::builder().root_certs(ureq::tls::RootCerts::new_with_certs(&certs)).build();
+                    config = config.tls_config(tls);
+                }
                 // Caches the base host's addresses: a pooled call resolves nothing.
-                Http { agent: crate::resolver::agent(config, cfg.base_url()), owned: true }
+                Ok(Http { agent: crate::resolver::agent(config.build(), cfg.base_url()), owned: true })
             }
         }
     }

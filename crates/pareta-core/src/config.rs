@@ -77,6 +77,8 @@ struct Inner {
     /// Shared with every view made by `with_options`.
     budget: Option<Arc<RetryBudget>>,
     rng: Arc<Rng>,
+    /// The only CA certificates to trust (DER), when set.
+    roots: Option<Arc<[Vec<u8>]>>,
     /// What `with_options` added: headers, query, an idempotency key.
     per_call: Option<PerCall>,
 }
@@ -122,6 +124,11 @@ impl Config {
     pub fn retry_budget(&self) -> Option<&RetryBudget> {
         self.inner.budget.as_deref()
     }
+    /// The CA certificates (DER) the client's own HTTP client trusts instead of
+    /// the built-in roots, when [`ConfigBuilder::root_certificates_pem`] set some.
+    pub fn root_certificates(&self) -> Option<&[Vec<u8>]> {
+        self.inner.roots.as_deref()
+    }
     /// The client's random source.
     pub fn rng(&self) -> &Rng {
         &self.inner.rng
@@ -151,6 +158,7 @@ impl Config {
                 max_response_bytes: base.max_response_bytes,
                 budget: base.budget.clone(),
                 rng: Arc::clone(&base.rng),
+                roots: base.roots.clone(),
                 per_call: Some(per_call),
             }),
         }
@@ -184,6 +192,7 @@ pub struct ConfigBuilder {
     max_response_bytes: Option<u64>,
     budget: Option<Option<RetryBudget>>,
     seed: Option<u64>,
+    roots_pem: Vec<Vec<u8>>,
 }
 
 impl ConfigBuilder {
@@ -253,6 +262,13 @@ impl ConfigBuilder {
         self.seed = Some(seed);
         self
     }
+    /// Trusts only the CA certificates in this PEM text (one or more
+    /// `CERTIFICATE` blocks; call again to add more files) instead of the
+    /// built-in roots. Checked by [`build`](Self::build).
+    pub fn root_certificates_pem(mut self, pem: impl AsRef<[u8]>) -> Self {
+        self.roots_pem.push(pem.as_ref().to_vec());
+        self
+    }
     /// Validates and builds.
     pub fn build(self) -> Result<Config, Error> {
         let api_key = self.api_key.filter(|k| !k.is_empty()).ok_or(Error::MissingApiKey)?;
@@ -264,6 +280,7 @@ impl ConfigBuilder {
         if rest.is_empty() || rest.contains(['?', '#', ' ']) {
             return Err(Error::InvalidArgument(format!("base URL {base_url:?} is not a valid API root")));
         }
+        let roots = if self.roots_pem.is_empty() { None } else { Some(roots_from_pem(&self.roots_pem)?.into()) };
         Ok(Config {
             inner: Arc::new(Inner {
                 api_key,
@@ -276,15 +293,69 @@ impl ConfigBuilder {
                 max_response_bytes: self.max_response_bytes.unwrap_or(DEFAULT_MAX_RESPONSE_BYTES),
                 budget: self.budget.unwrap_or_else(|| Some(RetryBudget::standard())).map(Arc::new),
                 rng: Arc::new(self.seed.map(Rng::seeded).unwrap_or_else(Rng::from_entropy)),
+                roots,
                 per_call: None,
             }),
         })
     }
 }
 
+/// The DER certificates of each PEM text, each text holding at least one.
+fn roots_from_pem(pems: &[Vec<u8>]) -> Result<Vec<Vec<u8>>, Error> {
+    use rustls_pki_types::CertificateDer;
+    use rustls_pki_types::pem::PemObject;
+    let mut roots = Vec::new();
+    for (i, pem) in pems.iter().enumerate() {
+        let before = roots.len();
+        for cert in CertificateDer::pem_slice_iter(pem) {
+            let cert = cert.map_err(|e| {
+                Error::InvalidArgument(format!("root_certificates_pem (text {}): not valid PEM: {e}", i + 1))
+            })?;
+            roots.push(cert.as_ref().to_vec());
+        }
+        if roots.len() == before {
+            return Err(Error::InvalidArgument(format!(
+                "root_certificates_pem (text {}): no `-----BEGIN CERTIFICATE-----` block in it",
+                i + 1
+            )));
+        }
+    }
+    Ok(roots)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A self-signed CA certificate (openssl, P-256), only ever parsed here.
+    const ROOT_PEM: &str = include_str!("test_root.pem");
+
+    #[test]
+    fn root_certificates_are_read_from_pem_before_any_request() {
+        let cfg = Config::builder().api_key("k").build().unwrap();
+        assert!(cfg.root_certificates().is_none(), "the built-in roots by default");
+        // Two blocks in one text, and a second text: three roots, in order.
+        let two = format!("{ROOT_PEM}\n{ROOT_PEM}");
+        let cfg =
+            Config::builder().api_key("k").root_certificates_pem(&two).root_certificates_pem(ROOT_PEM).build().unwrap();
+        let roots = cfg.root_certificates().unwrap();
+        assert_eq!(roots.len(), 3);
+        assert_eq!(roots[0][0], 0x30, "DER, not PEM");
+        assert!(roots.iter().all(|r| r == &roots[0]));
+        // Kept by per-call views.
+        assert_eq!(cfg.with_options(&RequestOptions::default()).root_certificates().map(<[_]>::len), Some(3));
+        let err = |pem: &str| {
+            Config::builder()
+                .api_key("k")
+                .root_certificates_pem(ROOT_PEM)
+                .root_certificates_pem(pem)
+                .build()
+                .unwrap_err()
+                .to_string()
+        };
+        assert!(err("").contains("(text 2): no `-----BEGIN CERTIFICATE-----` block"), "{}", err(""));
+        assert!(err("-----BEGIN CERTIFICATE-----\nAAAA").contains("(text 2): not valid PEM"), "{}", err("x"));
+    }
 
     #[test]
     fn missing_or_blank_key_is_an_error_before_any_request() {

@@ -185,6 +185,17 @@ macro_rules! client_surface {
                 self.core = self.core.rng_seed(seed);
                 self
             }
+            /// Trusts only the CA certificates in this PEM text (one or more
+            /// `CERTIFICATE` blocks; call again to add more) instead of the
+            /// built-in roots: for a private deployment with its own CA, or a
+            /// proxy that inspects TLS. Applies to the HTTP client the SDK builds,
+            /// with either TLS backend; with an HTTP client of yours, `build()`
+            /// fails rather than ignore it. A text that holds no certificate or is
+            /// not valid PEM also fails at `build()`, before any request.
+            pub fn root_certificates_pem(mut self, pem: impl AsRef<[u8]>) -> Self {
+                self.core = self.core.root_certificates_pem(pem);
+                self
+            }
         }
 
         /// `pa.models()`: what `/v1/models` lists (the org's callable endpoints).

@@ -7,7 +7,9 @@
 //!   the client goes away;
 //! - [`mock`]: httpmock matchers for the headers every Pareta request carries;
 //! - [`trace`]: a `tracing` subscriber that records spans and events;
-//! - [`fixtures`]: the SSE bodies and file contents the suites share.
+//! - [`fixtures`]: the SSE bodies and file contents the suites share;
+//! - [`tls`]: a loopback HTTPS server with a certificate of its own, for
+//!   `root_certificates_pem`.
 //!
 //! Not published; a dev-dependency only.
 #![allow(clippy::unwrap_used, reason = "test support: a failed setup step should panic the test")]
@@ -15,6 +17,7 @@
 pub mod fixtures;
 pub mod mock;
 pub mod raw;
+pub mod tls;
 pub mod trace;
 
 /// The API key both suites use. Its [`SECRET`] fragment must never show up in a

@@ -7,7 +7,8 @@
 //! - `faults.rs`: error bodies, retries on the wire, timeouts, refused connections;
 //! - `streaming.rs`: SSE framing, cut and silent streams, dropping a stream;
 //! - `../tracing.rs` (its own binary, see there): the span and the per-attempt events;
-//! - `secrets.rs`: the key never shows.
+//! - `secrets.rs`: the key never shows;
+//! - `tls_roots.rs`: a private CA through `root_certificates_pem`, against an HTTPS server on loopback.
 //!
 //! What status maps to which error kind, and which statuses are retried, is
 //! pareta-core's to test (`error.rs`, `retry.rs`, `flows/tests.rs`); here only
@@ -25,3 +26,4 @@ mod faults;
 mod routes;
 mod secrets;
 mod streaming;
+mod tls_roots;
