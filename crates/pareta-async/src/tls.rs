@@ -78,9 +78,8 @@ pub(crate) fn with_backend(
     }
 }
 
-/// A root certificate a TLS backend refused.
 fn bad_root(i: usize, e: impl std::fmt::Display) -> Error {
-    Error::InvalidArgument(format!("root_certificates_pem: certificate {} is not a usable CA certificate: {e}", i + 1))
+    Error::unusable_root_certificate(i, e)
 }
 
 /// The error for a chosen backend that is not compiled in; `base_url` names

@@ -33,6 +33,14 @@ impl Http {
                     .http_status_as_error(false)
                     .timeout_connect(Some(cfg.connect_timeout()));
                 if let Some(roots) = cfg.root_certificates() {
+                    // ureq skips a certificate it cannot read without a word;
+                    // rustls says so, here, before any request.
+                    let mut check = rustls::RootCertStore::empty();
+                    for (i, der) in roots.iter().enumerate() {
+                        check
+                            .add(rustls::pki_types::CertificateDer::from(der.as_slice()))
+                            .map_err(|e| Error::unusable_root_certificate(i, e))?;
+                    }
                     let certs: Vec<_> = roots.iter().map(|der| ureq::tls::Certificate::from_der(der).to_owned()).collect();
                     let tls = ureq::tls::TlsConfig::builder().root_certs(ureq::tls::RootCerts::new_with_certs(&certs)).build();
                     config = config.tls_config(tls);

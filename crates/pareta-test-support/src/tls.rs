@@ -21,7 +21,8 @@ pub struct TlsServer {
 }
 
 impl TlsServer {
-    /// Requests answered (handshakes a client refused are not counted).
+    /// Requests read (handshakes a client refused are not counted); counted
+    /// before the reply is written, so a client that has its reply sees it.
     pub fn answered(&self) -> usize {
         self.answered.load(Ordering::SeqCst)
     }
@@ -68,12 +69,13 @@ pub fn serve_json(body: &'static str) -> TlsServer {
                         _ => return,
                     }
                 }
+                count.fetch_add(1, Ordering::SeqCst);
                 let reply = format!(
                     "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
                     body.len()
                 );
-                if tls.write_all(reply.as_bytes()).and_then(|()| tls.flush()).is_ok() {
-                    count.fetch_add(1, Ordering::SeqCst);
+                if tls.write_all(reply.as_bytes()).and_then(|()| tls.flush()).is_err() {
+                    return;
                 }
                 tls.conn.send_close_notify();
                 let _ = tls.flush();
