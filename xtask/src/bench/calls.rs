@@ -234,8 +234,8 @@ pub fn runtime() -> Result<tokio::runtime::Runtime> {
     Ok(tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build()?)
 }
 
-/// Instructions per call of `profile calls CLIENT BASE N OP` (see [`super::instr`]).
-fn instr(client: &str, base: &str, op: &str, calls: u64) -> Option<f64> {
+/// Callgrind's counts per call of `profile calls CLIENT BASE N OP` (see [`super::instr`]).
+fn instr(client: &str, base: &str, op: &str, calls: u64) -> Option<super::instr::Counts> {
     super::instr::per_unit(&["calls", client, base, &calls.to_string(), op], calls)
 }
 

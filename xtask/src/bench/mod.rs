@@ -40,6 +40,7 @@ mod server;
 mod streams;
 mod upload;
 
+use instr::Counts;
 use std::fmt::Write as _;
 use std::io::Write as _;
 use std::process::{Command, Stdio};
@@ -169,8 +170,9 @@ pub struct Row {
     goal: Goal,
     ok: bool,
     note: String,
-    /// Instructions per unit: ours, baseline, and the goal for ours / baseline.
-    instr: Option<(Option<f64>, Option<f64>, f64)>,
+    /// Counts per unit from callgrind: ours, baseline, and the goal for
+    /// ours / baseline in instructions.
+    instr: Option<(Option<Counts>, Option<Counts>, f64)>,
 }
 
 impl Row {
@@ -185,25 +187,37 @@ impl Row {
     ) -> Row {
         Row { item, name: name.into(), ours, baseline, unit, goal, ok: true, note: String::new(), instr: None }
     }
-    /// Adds instruction counts per unit (ours, baseline; `None` when not
-    /// measured) and their goal: ours / baseline at most `goal`.
-    pub fn instr(mut self, ours: Option<f64>, baseline: Option<f64>, goal: f64) -> Row {
+    /// Adds callgrind's counts per unit (ours, baseline; `None` when not
+    /// measured) and the instruction goal: ours / baseline at most `goal`.
+    pub fn instr(mut self, ours: Option<Counts>, baseline: Option<Counts>, goal: f64) -> Row {
         self.instr = Some((ours, baseline, goal));
         self
     }
 
-    /// The instruction columns: `ours / baseline` and `ratio (goal) status`.
-    fn instr_cells(&self) -> (String, String) {
-        let Some((o, b, goal)) = self.instr else { return (String::new(), String::new()) };
+    /// The callgrind columns: instructions `ours / baseline`, their
+    /// `ratio (goal) status`, and estimated cycles `ours / baseline (ratio)`
+    /// (no goal of their own: a model, shown to explain the wall-clock ratio).
+    fn instr_cells(&self) -> [String; 3] {
+        let Some((o, b, goal)) = self.instr else { return Default::default() };
         let k = |v: Option<f64>| v.map_or("n/a".to_owned(), |v| format!("{:.1}k", v / 1000.0));
-        let ratio = match (o, b) {
-            (Some(o), Some(b)) if b > 0.0 => {
-                let r = o / b;
-                format!("{r:.2}x (≤ {goal}x) {}", if r <= goal { "PASS" } else { "MISS" })
-            }
-            _ => format!("n/a (≤ {goal}x)"),
+        let both = |f: fn(&Counts) -> f64| (o.as_ref().map(f), b.as_ref().map(f));
+        let ratio = |(o, b): (Option<f64>, Option<f64>)| o.zip(b).filter(|(_, b)| *b > 0.0).map(|(o, b)| o / b);
+        let instr = both(|c| c.instructions);
+        let verdict = match ratio(instr) {
+            Some(r) => format!("{r:.2}x (≤ {goal}x) {}", if r <= goal { "PASS" } else { "MISS" }),
+            None => format!("n/a (≤ {goal}x)"),
         };
-        (format!("{} / {}", k(o), k(b)), ratio)
+        let cycles = both(|c| c.est_cycles);
+        let cycles_ratio = ratio(cycles).map_or(String::new(), |r| format!(" ({r:.2}x)"));
+        let misses = match both(|c| c.i1_misses) {
+            (Some(o), Some(b)) => format!("; L1i misses {} / {}", fmt_num(o), fmt_num(b)),
+            _ => String::new(),
+        };
+        [
+            format!("{} / {}", k(instr.0), k(instr.1)),
+            verdict,
+            format!("{} / {}{cycles_ratio}{misses}", k(cycles.0), k(cycles.1)),
+        ]
     }
     /// Adds a note (shown after the status).
     pub fn note(mut self, note: impl Into<String>) -> Row {
@@ -288,16 +302,16 @@ pub fn table(rows: &[Row]) -> String {
     let mut out = String::new();
     let _ = writeln!(
         out,
-        "| item | measurement | ours | baseline | ratio | goal | status | instructions per unit, ours / baseline | instr. ratio (goal) |"
+        "| item | measurement | ours | baseline | ratio | goal | status | instructions per unit, ours / baseline | instr. ratio (goal) | est. cycles per unit, ours / baseline |"
     );
-    let _ = writeln!(out, "|---|---|---:|---:|---:|---|---|---:|---|");
+    let _ = writeln!(out, "|---|---|---:|---:|---:|---|---|---:|---|---:|");
     for r in rows {
         let ratio = r.ratio().map(|x| format!("{x:.2}x")).unwrap_or_default();
         let status = if r.note.is_empty() { r.status().to_owned() } else { format!("{} {}", r.status(), r.note) };
-        let (instr, instr_ratio) = r.instr_cells();
+        let [instr, instr_ratio, cycles] = r.instr_cells();
         let _ = writeln!(
             out,
-            "| {} | {} | {} | {} | {} | {} | {} | {} | {} |",
+            "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
             r.item,
             r.name,
             cell(r.ours, r.unit),
@@ -306,7 +320,8 @@ pub fn table(rows: &[Row]) -> String {
             r.goal_text(),
             status.trim(),
             instr,
-            instr_ratio
+            instr_ratio,
+            cycles
         );
     }
     out
@@ -501,15 +516,23 @@ mod tests {
         assert_eq!(r.status(), "n/a");
         let r = Row::new("4", "x", Some(3.0), None, "MiB", Goal::Below(16.0));
         assert_eq!(r.status(), "PASS");
-        assert!(table(&[r]).contains("| 4 | x | 3.00 MiB | n/a |  | ≤ 16.0 MiB | PASS |  |  |"));
+        assert!(table(&[r]).contains("| 4 | x | 3.00 MiB | n/a |  | ≤ 16.0 MiB | PASS |  |  |  |"));
         let r = Row::new("3", "a", Some(3.0), Some(2.0), "", Goal::PlusAtMost(2.0));
         assert_eq!(r.status(), "PASS");
+        let counts =
+            |instructions: f64, est_cycles: f64, i1_misses: f64| Counts { instructions, i1_misses, est_cycles };
         let r = Row::new("2", "c", Some(9.0), Some(10.0), "/s", Goal::AtLeast(0.95)).instr(
-            Some(62_000.0),
-            Some(50_000.0),
+            Some(counts(62_000.0, 80_000.0, 29.0)),
+            Some(counts(50_000.0, 50_000.0, 6.0)),
             1.2,
         );
-        assert!(table(&[r]).contains("| MISS | 62.0k / 50.0k | 1.24x (≤ 1.2x) MISS |"), "{}", table(&[]));
+        let t = table(&[r]);
+        assert!(
+            t.contains(
+                "| MISS | 62.0k / 50.0k | 1.24x (≤ 1.2x) MISS | 80.0k / 50.0k (1.60x); L1i misses 29.0 / 6.00 |"
+            ),
+            "{t}"
+        );
     }
 
     #[test]

@@ -176,8 +176,8 @@ fn medians(v: Vec<(f64, f64)>) -> (f64, f64) {
     (super::median(a), super::median(b))
 }
 
-/// Instructions per chunk of `profile stream CLIENT BASE 2 CHUNKS` (see [`super::instr`]).
-fn instr(client: &str, base: &str, chunks: usize) -> Option<f64> {
+/// Callgrind's counts per chunk of `profile stream CLIENT BASE 2 CHUNKS` (see [`super::instr`]).
+fn instr(client: &str, base: &str, chunks: usize) -> Option<super::instr::Counts> {
     let streams = 2;
     super::instr::per_unit(
         &["stream", client, base, &streams.to_string(), &chunks.to_string()],
