@@ -31,7 +31,8 @@ const MESSAGE: Seg = Seg::key("message");
 const DELTA: Seg = Seg::key("delta");
 const USAGE: Seg = Seg::key("usage");
 
-/// Nesting past this is left to the lenient parse (serde_json's own limit is 128).
+/// Nesting past this is left to the lenient parse (which skips an unknown value
+/// at any depth; the full parse behind `to_value()` stops at serde_json's 128).
 const MAX_DEPTH: u32 = 64;
 
 /// The chunk read from its document and pointed at it, or the document back
@@ -119,7 +120,7 @@ impl<'a> Reader<'a> {
     }
 
     fn literal(&mut self, word: &[u8]) -> Option<()> {
-        self.s[self.i..].starts_with(word).then(|| self.i += word.len())
+        self.s.get(self.i..)?.starts_with(word).then(|| self.i += word.len())
     }
 
     /// Consumes a `null` if one is next.
