@@ -65,7 +65,8 @@ pub fn auth() -> String {
 }
 
 /// The SDK's default timeouts (`pareta_core::Config`), which the configured
-/// raw ureq baseline applies the way the blocking driver does.
+/// raw baselines apply the way the drivers do (raw reqwest: the total deadline,
+/// per request, as `AsyncPareta` sets it).
 pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 /// See [`CONNECT_TIMEOUT`]: the total deadline of an ordinary call, the idle
 /// (per-read) timeout of a stream.
@@ -174,10 +175,15 @@ impl Op {
 }
 
 /// The call through raw reqwest, decoded into plain structs.
-pub async fn raw_reqwest_call(op: Op, client: &reqwest::Client, url: &str) -> std::result::Result<(), String> {
+pub async fn raw_reqwest_call(
+    op: Op,
+    client: &reqwest::Client,
+    url: &str,
+    timeout: Option<Duration>,
+) -> std::result::Result<(), String> {
     match op {
-        Op::Models => drop(black_box(reqwest_get::<PlainModelList>(client, url).await?.data.len())),
-        Op::Task => drop(black_box(reqwest_get::<PlainTask>(client, url).await?.id)),
+        Op::Models => drop(black_box(reqwest_get::<PlainModelList>(client, url, timeout).await?.data.len())),
+        Op::Task => drop(black_box(reqwest_get::<PlainTask>(client, url, timeout).await?.id)),
     }
     Ok(())
 }
@@ -186,15 +192,17 @@ pub async fn raw_reqwest_call(op: Op, client: &reqwest::Client, url: &str) -> st
 pub async fn reqwest_get<T: serde::de::DeserializeOwned>(
     client: &reqwest::Client,
     url: &str,
+    timeout: Option<Duration>,
 ) -> std::result::Result<T, String> {
-    let resp = client
+    let mut request = client
         .get(url)
         .header("authorization", auth())
         .header("accept", "application/json")
-        .header("user-agent", "bench-raw-reqwest")
-        .send()
-        .await
-        .map_err(|e| e.to_string())?;
+        .header("user-agent", "bench-raw-reqwest");
+    if let Some(t) = timeout {
+        request = request.timeout(t);
+    }
+    let resp = request.send().await.map_err(|e| e.to_string())?;
     if !resp.status().is_success() {
         return Err(format!("{url}: status {}", resp.status()));
     }
@@ -305,46 +313,43 @@ pub fn bench(opts: &Opts, server: &Child, py: Option<&Python>) -> Result<Vec<Row
             async move { Op::Models.ours_async(&pa).await.map(|()| 1) }
         }
     };
-    let raw = |url: String| {
+    let raw = |url: String, timeout: Option<Duration>| {
         let client = client.clone();
         move || {
             let (client, url) = (client.clone(), url.clone());
-            async move { raw_reqwest_call(Op::Models, &client, &url).await.map(|()| 1) }
+            async move { raw_reqwest_call(Op::Models, &client, &url, timeout).await.map(|()| 1) }
         }
     };
     let (ours_name, ours_lit) = (ours(&apa_name), ours(&apa_ip));
-    let (raw_name, raw_ip) = (raw(Op::Models.url(&name)), raw(Op::Models.url(&ip)));
+    let (url_name, url_ip) = (Op::Models.url(&name), Op::Models.url(&ip));
+    let timed = Some(TIMEOUT); // what AsyncPareta sets on every ordinary call
     let mut samplers: Vec<Sampler<'_>> = Vec::new();
     for conc in [1, CONCURRENCY] {
-        samplers.push(Box::new({
-            let f = ours_name.clone();
-            let rt = &rt;
-            move || Ok(rt.block_on(concurrent(conc, sample, f.clone()))?)
-        }));
-        samplers.push(Box::new({
-            let f = raw_name.clone();
-            let rt = &rt;
-            move || Ok(rt.block_on(concurrent(conc, sample, f.clone()))?)
-        }));
-        samplers.push(Box::new({
-            let f = ours_lit.clone();
-            let rt = &rt;
-            move || Ok(rt.block_on(concurrent(conc, sample, f.clone()))?)
-        }));
-        samplers.push(Box::new({
-            let f = raw_ip.clone();
-            let rt = &rt;
-            move || Ok(rt.block_on(concurrent(conc, sample, f.clone()))?)
-        }));
+        // Per host: ours, raw with the SDK's timeout, plain raw.
+        macro_rules! sampler {
+            ($f:expr) => {
+                samplers.push(Box::new({
+                    let f = $f;
+                    let rt = &rt;
+                    move || Ok(rt.block_on(concurrent(conc, sample, f.clone()))?)
+                }))
+            };
+        }
+        sampler!(ours_name.clone());
+        sampler!(raw(url_name.clone(), timed));
+        sampler!(raw(url_name.clone(), None));
+        sampler!(ours_lit.clone());
+        sampler!(raw(url_ip.clone(), timed));
+        sampler!(raw(url_ip.clone(), None));
     }
     let a = side_by_side(opts.runs(), &mut samplers)?;
     drop(samplers);
     eprintln!(
-        "   async: localhost {:.0}/s (raw {:.0}), 127.0.0.1 {:.0}/s (raw {:.0}); ×{CONCURRENCY}: localhost {:.0}/s (raw {:.0}), 127.0.0.1 {:.0}/s (raw {:.0})",
-        a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7]
+        "   async: localhost {:.0}/s (raw timeout {:.0}, plain {:.0}), 127.0.0.1 {:.0}/s ({:.0}, {:.0}); ×{CONCURRENCY}: localhost {:.0}/s ({:.0}, {:.0}), 127.0.0.1 {:.0}/s ({:.0}, {:.0})",
+        a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7], a[8], a[9], a[10], a[11]
     );
     let mut async_rows = Vec::new();
-    for (k, conc) in [(0, 1), (4, CONCURRENCY)] {
+    for (k, conc) in [(0, 1), (6, CONCURRENCY)] {
         let (ours_c, raw_c, what) = if conc == 1 {
             ("async", "reqwest", "AsyncPareta models().list() vs raw reqwest".to_owned())
         } else {
@@ -355,12 +360,23 @@ pub fn bench(opts: &Opts, server: &Child, py: Option<&Python>) -> Result<Vec<Row
             )
         };
         for (j, (host, base)) in [("localhost", &name), ("127.0.0.1", &ip)].into_iter().enumerate() {
-            let (o, b) = (a[k + 2 * j], a[k + 2 * j + 1]);
-            let (io, ib) = (instr(ours_c, base, "models", counted), instr(raw_c, base, "models", counted));
-            async_rows.push(
-                Row::new("2", format!("{what}, {host}"), Some(o), Some(b), unit, Goal::AtLeast(0.95))
-                    .instr(io, ib, 1.2),
-            );
+            let at = k + 3 * j;
+            let io = instr(ours_c, base, "models", counted);
+            for (baseline, b, client) in
+                [("same timeout", a[at + 1], format!("{raw_c}-timeouts")), ("plain", a[at + 2], raw_c.to_owned())]
+            {
+                async_rows.push(
+                    Row::new(
+                        "2",
+                        format!("{what} ({baseline}), {host}"),
+                        Some(a[at]),
+                        Some(b),
+                        unit,
+                        Goal::AtLeast(0.95),
+                    )
+                    .instr(io, instr(&client, base, "models", counted), 1.2),
+                );
+            }
         }
     }
 
@@ -397,7 +413,7 @@ pub fn bench(opts: &Opts, server: &Child, py: Option<&Python>) -> Result<Vec<Row
         Row::new(
             "2",
             format!("AsyncPareta models().list() ×{CONCURRENCY} vs Python AsyncPareta ×{CONCURRENCY}"),
-            Some(a[6]),
+            Some(a[9]),
             pv("async64_rps"),
             unit,
             Goal::AtLeast(5.0),

@@ -16,12 +16,13 @@
 //!
 //! `stream` clients: `blocking`, `ureq` (raw + bare loop), `ureq-timeouts` (raw
 //! with the SDK's timeouts), `async`, `reqwest`. `calls` clients: `blocking`,
-//! `ureq`, `ureq-timeouts`, `async`, `reqwest`, `async64`, `reqwest64` (64
+//! `ureq`, `ureq-timeouts`, `async`, `reqwest`, `reqwest-timeouts` (raw with the
+//! SDK's per-call timeout), `async64`, `reqwest64`, `reqwest64-timeouts` (64
 //! concurrent tasks); the call is `models` (`models().list()`, the default) or
 //! `task` (`tasks().retrieve(..)`).
 
 use super::Result;
-use super::calls::{CONCURRENCY, Op, RawUreq, raw_reqwest_call, runtime};
+use super::calls::{CONCURRENCY, Op, RawUreq, TIMEOUT, raw_reqwest_call, runtime};
 use super::decode::{
     BareStream, PIECE, PlainChunk, bare_decode, event_pieces, ours_decode, ours_decode_copied, ours_decode_pieces,
     stream_body,
@@ -35,7 +36,7 @@ use std::time::Instant;
 
 const USAGE: &str = "bench __child profile decode ours|plain|value N
 bench __child profile stream blocking|ureq|ureq-timeouts|async|reqwest BASE N [CHUNKS]
-bench __child profile calls blocking|ureq|ureq-timeouts|async|reqwest|async64|reqwest64 BASE N [models|task]";
+bench __child profile calls blocking|ureq|ureq-timeouts|async|reqwest|reqwest-timeouts|async64|reqwest64|reqwest64-timeouts BASE N [models|task]";
 
 /// Calls before the first mark (connections, pools and caches warm).
 const WARM_CALLS: u64 = 20;
@@ -146,12 +147,13 @@ pub fn run(args: &[String]) -> Result {
                     calls(WARM_CALLS)?;
                     measured(&mut || calls(n as u64).map(|()| n))?
                 }
-                "async" | "reqwest" | "async64" | "reqwest64" => {
+                "async" | "reqwest" | "async64" | "reqwest64" | "reqwest-timeouts" | "reqwest64-timeouts" => {
                     let rt = runtime()?;
                     let pa = AsyncPareta::builder().api_key(KEY).base_url(base).build()?;
                     let http = reqwest::Client::builder().build()?;
                     let ours = client.starts_with("async");
-                    let conc = if client.ends_with("64") { CONCURRENCY } else { 1 };
+                    let conc = if client.contains("64") { CONCURRENCY } else { 1 };
+                    let timeout = client.ends_with("-timeouts").then_some(TIMEOUT);
                     let calls = |k: usize| -> Result<usize> {
                         rt.block_on(async {
                             let tasks: Vec<_> = (0..conc)
@@ -164,7 +166,7 @@ pub fn run(args: &[String]) -> Result {
                                             if ours {
                                                 op.ours_async(&pa).await?;
                                             } else {
-                                                raw_reqwest_call(op, &http, &url).await?;
+                                                raw_reqwest_call(op, &http, &url, timeout).await?;
                                             }
                                         }
                                         Ok::<(), String>(())
