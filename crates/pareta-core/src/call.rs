@@ -42,6 +42,9 @@ impl RequestSpec {
     /// route is written once. A bad id fails here, before anything is sent.
     pub fn route(cfg: &Config, route: &'static str, ids: &[(&str, &str)]) -> Result<Self, Error> {
         let (method, template) = split_route(route);
+        if ids.is_empty() && !template.contains('{') {
+            return Ok(Self::new(cfg, method, route, template));
+        }
         let mut path = String::with_capacity(template.len() + 24);
         let mut ids = ids.iter();
         for segment in template.split('/').skip(1) {
