@@ -11,6 +11,20 @@ use std::io::{self, Read};
 use std::time::Instant;
 use ureq::http;
 
+/// ureq's TLS settings that trust only `roots` (DER CA certificates).
+pub(crate) fn trusting_only(roots: &[Vec<u8>]) -> Result<ureq::tls::TlsConfig, Error> {
+    // ureq skips a certificate it cannot read without a word; rustls says so,
+    // here, before any request.
+    let mut check = rustls::RootCertStore::empty();
+    for (i, der) in roots.iter().enumerate() {
+        check
+            .add(rustls::pki_types::CertificateDer::from(der.as_slice()))
+            .map_err(|e| Error::unusable_root_certificate(i, e))?;
+    }
+    let certs: Vec<_> = roots.iter().map(|der| ureq::tls::Certificate::from_der(der).to_owned()).collect();
+    Ok(ureq::tls::TlsConfig::builder().root_certs(ureq::tls::RootCerts::new_with_certs(&certs)).build())
+}
+
 /// The ureq agent and whether the client built it (and so owns its timeouts).
 #[derive(Clone, Debug)]
 pub(crate) struct Http {
@@ -33,17 +47,7 @@ impl Http {
                     .http_status_as_error(false)
                     .timeout_connect(Some(cfg.connect_timeout()));
                 if let Some(roots) = cfg.root_certificates() {
-                    // ureq skips a certificate it cannot read without a word;
-                    // rustls says so, here, before any request.
-                    let mut check = rustls::RootCertStore::empty();
-                    for (i, der) in roots.iter().enumerate() {
-                        check
-                            .add(rustls::pki_types::CertificateDer::from(der.as_slice()))
-                            .map_err(|e| Error::unusable_root_certificate(i, e))?;
-                    }
-                    let certs: Vec<_> = roots.iter().map(|der| ureq::tls::Certificate::from_der(der).to_owned()).collect();
-                    let tls = ureq::tls::TlsConfig::builder().root_certs(ureq::tls::RootCerts::new_with_certs(&certs)).build();
-                    config = config.tls_config(tls);
+                    config = config.tls_config(trusting_only(roots)?);
                 }
                 // Caches the base host's addresses: a pooled call resolves nothing.
                 Ok(Http { agent: crate::resolver::agent(config.build(), cfg.base_url()), owned: true })

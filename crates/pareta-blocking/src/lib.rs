@@ -73,3 +73,21 @@ pareta_core::client_surface! {
 
 /// `Result` with the SDK's [`Error`].
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// The TLS settings of the agent the client builds with
+/// [`root_certificates_pem`](ParetaBuilder::root_certificates_pem)`(pem)`:
+/// trust only the CA certificates in `pem`, each checked now (not valid PEM,
+/// no certificate in it, or one rustls cannot use: an error that says which).
+/// For an agent of your own (one with middleware, say), which
+/// `root_certificates_pem` does not configure, that should trust the same roots.
+///
+/// ```no_run
+/// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// let tls = pareta_blocking::tls_config_trusting(std::fs::read("corp-ca.pem")?)?;
+/// let agent: ureq::Agent = ureq::Agent::config_builder().tls_config(tls).http_status_as_error(false).build().into();
+/// let pa = pareta_blocking::Pareta::builder().api_key("pareta_sk_...").agent(agent).build()?;
+/// # let _ = pa; Ok(()) }
+/// ```
+pub fn tls_config_trusting(pem: impl AsRef<[u8]>) -> Result<ureq::tls::TlsConfig> {
+    driver::trusting_only(&pareta_core::config::root_certificates_der(pem.as_ref())?)
+}

@@ -46,6 +46,10 @@ pub struct Global {
     /// Print the server's JSON exactly as received instead of tables.
     #[arg(long, short = 'j', global = true, help_heading = "Global options")]
     pub json: bool,
+    /// Trust only the CA certificates in this PEM file instead of the built-in roots
+    /// (a private deployment behind its own CA).
+    #[arg(long, global = true, help_heading = "Global options", env = "PARETA_CA_CERT", value_name = "FILE")]
+    pub ca_cert: Option<PathBuf>,
     /// Run against an in-process mock server (no account needed).
     #[arg(long, global = true, help_heading = "Global options")]
     pub mock: bool,

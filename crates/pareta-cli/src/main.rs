@@ -150,6 +150,7 @@ fn run(cli: Cli) -> CliResult {
 #[cfg(feature = "mcp")]
 fn run_mcp(g: &Global, args: pareta_mcp::McpArgs) -> CliResult {
     let conn = pareta_mcp::Connection::new()
+        .root_certificates_pem(ca_cert(g)?.map(|(pem, _)| pem))
         .api_key(g.api_key.clone())
         .base_url(g.base_url.clone())
         .timeout(Duration::try_from_secs_f64(g.timeout).ok())
@@ -176,6 +177,16 @@ fn start_mock() -> CliResult<(String, MockGuard)> {
     Err(CliError::Usage("--mock needs a pareta built with the `mock` feature".to_owned()))
 }
 
+/// The `--ca-cert` file's PEM text and the TLS settings that trust only it. A
+/// file that cannot be read, or holds no usable certificate, is a usage error.
+fn ca_cert(g: &Global) -> CliResult<Option<(Vec<u8>, ureq::tls::TlsConfig)>> {
+    let Some(path) = &g.ca_cert else { return Ok(None) };
+    let bad = |e: &dyn std::fmt::Display| CliError::Usage(format!("--ca-cert {}: {e}", path.display()));
+    let pem = std::fs::read(path).map_err(|e| bad(&e))?;
+    let tls = pareta_blocking::tls_config_trusting(&pem).map_err(|e| bad(&e))?;
+    Ok(Some((pem, tls)))
+}
+
 fn seconds(flag: &str, secs: f64) -> CliResult<Duration> {
     Duration::try_from_secs_f64(secs)
         .ok()
@@ -193,14 +204,16 @@ fn client(g: &Global) -> CliResult<(Pareta, Wire, MockGuard)> {
     let timeout = seconds("--timeout", g.timeout)?;
     let connect = seconds("--connect-timeout", g.connect_timeout)?;
     let wire = Wire::default();
-    let agent: ureq::Agent = ureq::Agent::config_builder()
+    let mut config = ureq::Agent::config_builder()
         .http_status_as_error(false)
         .timeout_connect(Some(connect))
         .timeout_recv_response(Some(timeout))
         .timeout_per_read(Some(timeout))
-        .middleware(wire.clone())
-        .build()
-        .into();
+        .middleware(wire.clone());
+    if let Some((_, tls)) = ca_cert(g)? {
+        config = config.tls_config(tls);
+    }
+    let agent: ureq::Agent = config.build().into();
     let mut b = Pareta::builder().agent(agent).timeout(timeout).connect_timeout(connect);
     let guard = if g.mock {
         let (url, guard) = start_mock()?;

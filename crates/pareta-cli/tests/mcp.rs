@@ -56,3 +56,47 @@ fn pareta_mcp_flag_errors_are_usage_errors() {
     let help = String::from_utf8(out.stdout).unwrap();
     assert!(help.contains("--allow-spend") && help.contains("--spend-cap-usd") && help.contains("--root"), "{help}");
 }
+
+#[test]
+fn pareta_mcp_trusts_the_ca_cert_and_refuses_a_file_it_cannot_use() {
+    let server = pareta_test_support::tls::serve_json(r#"{"object":"list","data":[{"id":"ep_private"}]}"#);
+    let dir = std::env::temp_dir().join(format!("pareta-mcp-ca-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let ca = dir.join("ca.pem");
+    std::fs::write(&ca, &server.root_pem).unwrap();
+    let mut child = Command::new(BIN)
+        .args(["--base-url", &server.base_url, "--ca-cert", ca.to_str().unwrap(), "mcp"])
+        .env("PARETA_API_KEY", pareta_test_support::KEY)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let mut send = |v: Value| writeln!(stdin, "{v}").unwrap();
+    let mut recv = || -> Value { serde_json::from_str(&lines.next().unwrap().unwrap()).unwrap() };
+    send(json!({ "jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
+        "protocolVersion": "2025-06-18", "capabilities": {}, "clientInfo": { "name": "test", "version": "1" } } }));
+    recv();
+    send(json!({ "jsonrpc": "2.0", "method": "notifications/initialized" }));
+    send(
+        json!({ "jsonrpc": "2.0", "id": 2, "method": "tools/call", "params": { "name": "list_models", "arguments": {} } }),
+    );
+    let listed = recv();
+    assert_eq!(listed["result"]["isError"], false, "{listed}");
+    assert!(listed.to_string().contains("ep_private"), "{listed}");
+    drop(stdin);
+    assert!(child.wait().unwrap().success());
+    assert_eq!(server.answered(), 1);
+
+    let missing = dir.join("missing.pem");
+    let out = Command::new(BIN)
+        .args(["--ca-cert", missing.to_str().unwrap(), "mcp"])
+        .env("PARETA_API_KEY", pareta_test_support::KEY)
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--ca-cert"));
+}

@@ -310,6 +310,14 @@ impl fmt::Debug for Roots {
     }
 }
 
+/// The DER certificates of one PEM text, read as
+/// [`ConfigBuilder::root_certificates_pem`] reads it: an error when the text is
+/// not valid PEM or holds no `CERTIFICATE` block (other blocks are skipped).
+/// For a driver or a tool that configures a TLS library itself.
+pub fn root_certificates_der(pem: &[u8]) -> Result<Vec<Vec<u8>>, Error> {
+    roots_from_pem(&[pem.to_vec()])
+}
+
 /// The DER certificates of each PEM text, each text holding at least one.
 fn roots_from_pem(pems: &[Vec<u8>]) -> Result<Vec<Vec<u8>>, Error> {
     use rustls_pki_types::CertificateDer;

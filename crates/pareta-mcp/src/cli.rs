@@ -45,6 +45,8 @@ pub struct Connection {
     pub max_retries: Option<u32>,
     /// Serve an in-process pareta-mock instead of the API.
     pub mock: bool,
+    /// PEM text of the only CA certificates to trust (`None`: the built-in roots).
+    pub root_certificates_pem: Option<Vec<u8>>,
 }
 
 impl Connection {
@@ -75,6 +77,11 @@ impl Connection {
     /// Serves the embedded mock.
     pub fn mock(mut self, yes: bool) -> Self {
         self.mock = yes;
+        self
+    }
+    /// Trusts only the CA certificates in this PEM text (`None`: the built-in roots).
+    pub fn root_certificates_pem(mut self, pem: Option<Vec<u8>>) -> Self {
+        self.root_certificates_pem = pem;
         self
     }
 }
@@ -195,6 +202,9 @@ fn client(conn: &Connection) -> Result<(AsyncPareta, MockGuard), StartError> {
     }
     if let Some(n) = conn.max_retries {
         b = b.max_retries(n);
+    }
+    if let Some(pem) = &conn.root_certificates_pem {
+        b = b.root_certificates_pem(pem);
     }
     let pa = b.build().map_err(|e| StartError::Failed(e.to_string()))?;
     Ok((pa, guard))

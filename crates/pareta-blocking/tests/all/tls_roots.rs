@@ -55,3 +55,18 @@ fn bad_pem_and_an_agent_of_your_own_fail_at_build() {
         .unwrap_err();
     assert!(e.to_string().contains("your own agent"), "{e}");
 }
+
+#[test]
+fn an_agent_of_your_own_trusts_the_same_roots_with_tls_config_trusting() {
+    let server = serve_json(MODELS);
+    let tls = pareta_blocking::tls_config_trusting(&server.root_pem).unwrap();
+    let agent: ureq::Agent = ureq::Agent::config_builder().tls_config(tls).http_status_as_error(false).build().into();
+    let pa = Pareta::builder().api_key(KEY).base_url(&server.base_url).max_retries(0).agent(agent).build().unwrap();
+    assert_eq!(pa.models().list().unwrap().data[0].id, "ep_private");
+    // The same checks as root_certificates_pem, at the same time: before any request.
+    let e = pareta_blocking::tls_config_trusting("not a certificate").unwrap_err();
+    assert!(e.to_string().contains("no `-----BEGIN CERTIFICATE-----`"), "{e}");
+    let junk = "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n";
+    let e = pareta_blocking::tls_config_trusting(junk).unwrap_err();
+    assert!(e.to_string().contains("not a usable CA"), "{e}");
+}
