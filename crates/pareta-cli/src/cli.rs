@@ -47,9 +47,9 @@ pub struct Global {
     #[arg(long, short = 'j', global = true, help_heading = "Global options")]
     pub json: bool,
     /// Trust only the CA certificates in this PEM file instead of the built-in roots
-    /// (a private deployment behind its own CA).
+    /// (a private deployment behind its own CA). Empty: the built-in roots.
     #[arg(long, global = true, help_heading = "Global options", env = "PARETA_CA_CERT", value_name = "FILE")]
-    pub ca_cert: Option<PathBuf>,
+    pub ca_cert: Option<String>,
     /// Run against an in-process mock server (no account needed).
     #[arg(long, global = true, help_heading = "Global options")]
     pub mock: bool,

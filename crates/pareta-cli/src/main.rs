@@ -180,8 +180,9 @@ fn start_mock() -> CliResult<(String, MockGuard)> {
 /// The `--ca-cert` file's PEM text and the TLS settings that trust only it. A
 /// file that cannot be read, or holds no usable certificate, is a usage error.
 fn ca_cert(g: &Global) -> CliResult<Option<(Vec<u8>, ureq::tls::TlsConfig)>> {
-    let Some(path) = &g.ca_cert else { return Ok(None) };
-    let bad = |e: &dyn std::fmt::Display| CliError::Usage(format!("--ca-cert {}: {e}", path.display()));
+    // An empty value (`PARETA_CA_CERT=`) means none, as an unset one does.
+    let Some(path) = g.ca_cert.as_deref().filter(|p| !p.is_empty()) else { return Ok(None) };
+    let bad = |e: &dyn std::fmt::Display| CliError::Usage(format!("--ca-cert / PARETA_CA_CERT {path}: {e}"));
     let pem = std::fs::read(path).map_err(|e| bad(&e))?;
     let tls = pareta_blocking::tls_config_trusting(&pem).map_err(|e| bad(&e))?;
     Ok(Some((pem, tls)))
@@ -231,5 +232,10 @@ fn client(g: &Global) -> CliResult<(Pareta, Wire, MockGuard)> {
     if let Some(n) = g.max_retries {
         b = b.max_retries(n);
     }
-    Ok((b.build()?, wire, guard))
+    // What the builder refuses (a base URL that is not one) came from a flag: a usage error.
+    let pa = b.build().map_err(|e| match e {
+        Error::InvalidArgument(_) => CliError::Usage(e.to_string()),
+        e => CliError::Sdk(e),
+    })?;
+    Ok((pa, wire, guard))
 }

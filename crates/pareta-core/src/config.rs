@@ -313,32 +313,36 @@ impl fmt::Debug for Roots {
 /// The DER certificates of one PEM text, read as
 /// [`ConfigBuilder::root_certificates_pem`] reads it: an error when the text is
 /// not valid PEM or holds no `CERTIFICATE` block (other blocks are skipped).
+/// Whether a TLS library can use each certificate is for that library to say.
 /// For a driver or a tool that configures a TLS library itself.
-pub fn root_certificates_der(pem: &[u8]) -> Result<Vec<Vec<u8>>, Error> {
-    roots_from_pem(&[pem.to_vec()])
+pub fn root_certificates_der(pem: impl AsRef<[u8]>) -> Result<Vec<Vec<u8>>, Error> {
+    let mut roots = Vec::new();
+    read_pem(pem.as_ref(), "the PEM text", &mut roots)?;
+    Ok(roots)
 }
 
 /// The DER certificates of each PEM text, each text holding at least one.
 fn roots_from_pem(pems: &[Vec<u8>]) -> Result<Vec<Vec<u8>>, Error> {
-    use rustls_pki_types::CertificateDer;
-    use rustls_pki_types::pem::PemObject;
     let mut roots = Vec::new();
     for (i, pem) in pems.iter().enumerate() {
-        let before = roots.len();
-        for cert in CertificateDer::pem_slice_iter(pem) {
-            let cert = cert.map_err(|e| {
-                Error::InvalidArgument(format!("root_certificates_pem (text {}): not valid PEM: {e}", i + 1))
-            })?;
-            roots.push(cert.as_ref().to_vec());
-        }
-        if roots.len() == before {
-            return Err(Error::InvalidArgument(format!(
-                "root_certificates_pem (text {}): no `-----BEGIN CERTIFICATE-----` block in it",
-                i + 1
-            )));
-        }
+        read_pem(pem, &format!("root_certificates_pem (text {})", i + 1), &mut roots)?;
     }
     Ok(roots)
+}
+
+/// Appends the certificates of `pem` to `roots`; `what` names the text in an error.
+fn read_pem(pem: &[u8], what: &str, roots: &mut Vec<Vec<u8>>) -> Result<(), Error> {
+    use rustls_pki_types::CertificateDer;
+    use rustls_pki_types::pem::PemObject;
+    let before = roots.len();
+    for cert in CertificateDer::pem_slice_iter(pem) {
+        let cert = cert.map_err(|e| Error::InvalidArgument(format!("{what}: not valid PEM: {e}")))?;
+        roots.push(cert.as_ref().to_vec());
+    }
+    if roots.len() == before {
+        return Err(Error::InvalidArgument(format!("{what}: no `-----BEGIN CERTIFICATE-----` block in it")));
+    }
+    Ok(())
 }
 
 #[cfg(test)]

@@ -120,11 +120,11 @@ pub enum Error {
 
 impl Error {
     /// For drivers: the error for root certificate `index` (0-based, counting
-    /// every `root_certificates_pem` text's certificates in order) that their
-    /// TLS library refuses, at `build()`.
+    /// every PEM text's certificates in order) that their TLS library refuses,
+    /// at `build()`.
     pub fn unusable_root_certificate(index: usize, reason: impl fmt::Display) -> Error {
         Error::InvalidArgument(format!(
-            "root_certificates_pem: certificate {} (counting every text's, in order) is not a usable CA certificate: {reason}",
+            "root certificate {} (counting every PEM text's, in order) is not a usable CA certificate: {reason}",
             index + 1
         ))
     }

@@ -31,8 +31,9 @@ pub struct McpArgs {
     pub root: Option<PathBuf>,
 }
 
-/// How to reach the API: the `pareta` command's global options.
-#[derive(Clone, Debug, Default)]
+/// How to reach the API: the `pareta` command's global options. `Debug` shows
+/// neither the API key nor the certificates' text.
+#[derive(Clone, Default)]
 #[non_exhaustive]
 pub struct Connection {
     /// API key; `PARETA_API_KEY` when `None`.
@@ -79,10 +80,27 @@ impl Connection {
         self.mock = yes;
         self
     }
-    /// Trusts only the CA certificates in this PEM text (`None`: the built-in roots).
+    /// Trusts only the CA certificates in this PEM text (`None`: the built-in
+    /// roots). It replaces an earlier one; put several certificates in one text.
     pub fn root_certificates_pem(mut self, pem: Option<Vec<u8>>) -> Self {
         self.root_certificates_pem = pem;
         self
+    }
+}
+
+impl std::fmt::Debug for Connection {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Connection")
+            .field("api_key", &self.api_key.as_ref().map(|_| "<redacted>"))
+            .field("base_url", &self.base_url)
+            .field("timeout", &self.timeout)
+            .field("max_retries", &self.max_retries)
+            .field("mock", &self.mock)
+            .field(
+                "root_certificates_pem",
+                &self.root_certificates_pem.as_ref().map(|p| format!("<{} bytes of PEM>", p.len())),
+            )
+            .finish()
     }
 }
 
@@ -206,6 +224,10 @@ fn client(conn: &Connection) -> Result<(AsyncPareta, MockGuard), StartError> {
     if let Some(pem) = &conn.root_certificates_pem {
         b = b.root_certificates_pem(pem);
     }
-    let pa = b.build().map_err(|e| StartError::Failed(e.to_string()))?;
+    // A bad base URL or CA certificate is a bad flag: a usage error.
+    let pa = b.build().map_err(|e| match e {
+        pareta_async::Error::InvalidArgument(_) => StartError::Usage(e.to_string()),
+        e => StartError::Failed(e.to_string()),
+    })?;
     Ok((pa, guard))
 }

@@ -21,6 +21,10 @@ struct Cli {
     /// Automatic retries of transient failures.
     #[arg(long, value_name = "N")]
     max_retries: Option<u32>,
+    /// Trust only the CA certificates in this PEM file instead of the built-in roots.
+    /// Empty: the built-in roots.
+    #[arg(long, env = "PARETA_CA_CERT", value_name = "FILE")]
+    ca_cert: Option<String>,
     /// Serve an in-process mock server (no account needed, nothing billed).
     #[arg(long)]
     mock: bool,
@@ -30,7 +34,16 @@ struct Cli {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    let pem = match cli.ca_cert.as_deref().filter(|p| !p.is_empty()).map(|p| (p, std::fs::read(p))) {
+        None => None,
+        Some((_, Ok(pem))) => Some(pem),
+        Some((path, Err(e))) => {
+            eprintln!("error: --ca-cert / PARETA_CA_CERT {path}: {e}");
+            return ExitCode::from(2);
+        }
+    };
     let conn = Connection::new()
+        .root_certificates_pem(pem)
         .api_key(cli.api_key)
         .base_url(cli.base_url)
         .timeout(cli.timeout.map(Duration::from_secs))

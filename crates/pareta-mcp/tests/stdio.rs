@@ -109,3 +109,37 @@ fn without_a_key_it_says_so_and_exits_1() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("PARETA_API_KEY"));
     assert!(out.stdout.is_empty());
 }
+
+#[test]
+fn a_ca_cert_file_that_cannot_be_read_is_a_usage_error() {
+    let out = std::process::Command::new(BIN)
+        .args(["--mock", "--ca-cert", "/nonexistent/pareta-ca.pem"])
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--ca-cert / PARETA_CA_CERT /nonexistent/pareta-ca.pem"));
+    // A file without a certificate: the client refuses it before serving, also a usage error.
+    let dir = std::env::temp_dir().join(format!("pareta-mcp-ca-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let not_pem = dir.join("not.pem");
+    std::fs::write(&not_pem, "not a certificate").unwrap();
+    let out = std::process::Command::new(BIN)
+        .args(["--api-key", "pareta_sk_x", "--ca-cert", not_pem.to_str().unwrap()])
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no `-----BEGIN CERTIFICATE-----`"));
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+#[test]
+fn a_connection_debug_shows_no_key_and_no_certificate_text() {
+    let conn = pareta_mcp::Connection::new()
+        .api_key(Some("pareta_sk_secret".into()))
+        .root_certificates_pem(Some(b"-----BEGIN CERTIFICATE-----".to_vec()));
+    let shown = format!("{conn:?}");
+    assert!(!shown.contains("pareta_sk_secret") && shown.contains("<redacted>"), "{shown}");
+    assert!(shown.contains("<27 bytes of PEM>") && !shown.contains("BEGIN"), "{shown}");
+}

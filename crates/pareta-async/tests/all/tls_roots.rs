@@ -45,7 +45,10 @@ async fn bad_pem_and_an_http_client_of_your_own_fail_at_build() {
     // Well-formed PEM around bytes that are no certificate: the TLS library says so.
     let junk = "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n";
     let e = AsyncPareta::builder().api_key(KEY).root_certificates_pem(junk).build().unwrap_err();
-    assert!(e.to_string().contains("certificate 1 (counting every text's, in order) is not a usable CA"), "{e}");
+    assert!(
+        e.to_string().contains("root certificate 1 (counting every PEM text's, in order) is not a usable CA"),
+        "{e}"
+    );
     let pem = serve_json(MODELS).root_pem;
     let e = AsyncPareta::builder()
         .api_key(KEY)
