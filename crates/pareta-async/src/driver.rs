@@ -16,6 +16,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 use tokio::io::AsyncReadExt;
 
+use crate::origin::Origin;
 use crate::tls::{self, Tls};
 
 /// The reqwest client and whether the SDK built it (and so owns its timeouts).
@@ -23,6 +24,7 @@ use crate::tls::{self, Tls};
 pub(crate) struct Http {
     client: reqwest::Client,
     owned: bool,
+    origin: Option<Origin>,
 }
 
 /// A live response body, kept for a stream, with the idle limit of each read
@@ -42,7 +44,7 @@ impl Http {
                     "root_certificates_pem applies to the HTTP client the SDK builds; with your own reqwest::Client, set its roots on its builder".into(),
                 ));
             }
-            return Ok(Http { client, owned: false });
+            return Ok(Http { client, owned: false, origin: Origin::of(cfg.base_url()) });
         }
         let builder = reqwest::Client::builder().connect_timeout(cfg.connect_timeout());
         let builder = match tls::with_backend(builder, tls, cfg.root_certificates())? {
@@ -54,7 +56,7 @@ impl Http {
             None => return Err(tls::unavailable(tls, Some(cfg.base_url()))),
         };
         let client = builder.build().map_err(|e| client_error(&e))?;
-        Ok(Http { client, owned: true })
+        Ok(Http { client, owned: true, origin: Origin::of(cfg.base_url()) })
     }
 
     /// Drives an ordinary flow to its value.
@@ -126,22 +128,31 @@ impl Http {
 
     /// Sends one request and waits for the response headers.
     async fn send(&self, req: &HttpRequest, idle: Option<Duration>) -> Result<reqwest::Response, TransportError> {
-        let method = reqwest::Method::from_bytes(req.method.as_str().as_bytes())
-            .map_err(|e| TransportError::new(TransportErrorKind::Other, e.to_string()))?;
-        let headers = req.http_headers()?;
-        let progress = Progress::new();
-        let mut builder = self.client.request(method, &*req.url).headers(headers);
-        builder = match req.body.parts() {
-            [] => builder,
-            [BodyPart::Bytes(b)] => builder.body(Bytes::from_owner(Arc::clone(b))),
-            parts => builder.body(reqwest::Body::wrap_stream(body_stream(parts.to_vec(), progress.clone()))),
+        let method = match req.method {
+            pareta_core::Method::Get => reqwest::Method::GET,
+            pareta_core::Method::Post => reqwest::Method::POST,
+            method => reqwest::Method::from_bytes(method.as_str().as_bytes())
+                .map_err(|e| TransportError::new(TransportErrorKind::Other, e.to_string()))?,
         };
-        if (self.owned || req.timeouts.override_client)
-            && let Some(total) = req.timeouts.total
-        {
-            builder = builder.timeout(total);
+        let url = match self.origin.as_ref().and_then(|o| o.join(&req.url)) {
+            Some(url) => url,
+            // Not printed: a presigned upload URL carries its signature.
+            None => reqwest::Url::parse(&req.url).map_err(|e| {
+                TransportError::new(TransportErrorKind::Other, format!("the URL of {} is not valid: {e}", req.route))
+            })?,
+        };
+        let progress = Progress::new();
+        let mut request = reqwest::Request::new(method, url);
+        *request.headers_mut() = req.http_headers()?;
+        *request.body_mut() = match req.body.parts() {
+            [] => None,
+            [BodyPart::Bytes(b)] => Some(Bytes::from_owner(Arc::clone(b)).into()),
+            parts => Some(reqwest::Body::wrap_stream(body_stream(parts.to_vec(), progress.clone()))),
+        };
+        if self.owned || req.timeouts.override_client {
+            *request.timeout_mut() = req.timeouts.total;
         }
-        let mut sending = pin!(builder.send());
+        let mut sending = pin!(self.client.execute(request));
         let Some(idle) = idle else {
             return sending.await.map_err(transport_error);
         };

@@ -106,6 +106,7 @@
 
 mod client;
 mod driver;
+mod origin;
 mod stream;
 mod tls;
 
