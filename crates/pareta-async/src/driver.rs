@@ -143,7 +143,7 @@ impl Http {
         };
         let progress = Progress::new();
         let mut request = reqwest::Request::new(method, url);
-        *request.headers_mut() = req.http_headers()?;
+        *request.headers_mut() = reqwest::header::HeaderMap::clone(&req.headers);
         *request.body_mut() = match req.body.parts() {
             [] => None,
             [BodyPart::Bytes(b)] => Some(Bytes::from_owner(Arc::clone(b)).into()),

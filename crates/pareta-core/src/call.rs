@@ -6,7 +6,6 @@ use crate::error::Error;
 use crate::http::{Body, Flow, HeaderLookup, HttpRequest, Input, Method, Output, Response, Timeouts, is_success};
 use crate::retry::{self, AttemptOutcome, RetryDecision};
 use pareta_types::ResponseMeta;
-use std::borrow::Cow;
 use std::fmt;
 use std::sync::Arc;
 use std::time::Instant;
@@ -20,7 +19,7 @@ pub(crate) struct RequestSpec {
     pub route: &'static str,
     pub url: String,
     pub body: Body,
-    pub content_type: Option<String>,
+    pub content_type: Option<ContentType>,
     pub streaming: bool,
 }
 
@@ -74,13 +73,13 @@ impl RequestSpec {
     pub fn json(mut self, value: &impl serde::Serialize) -> Self {
         // Serializing our own request types into a Vec cannot fail.
         self.body = Body::bytes(serde_json::to_vec(value).unwrap_or_default());
-        self.content_type = Some("application/json".to_owned());
+        self.content_type = Some(ContentType::Json);
         self
     }
 
     pub fn body(mut self, body: Body, content_type: String) -> Self {
         self.body = body;
-        self.content_type = Some(content_type);
+        self.content_type = Some(ContentType::Other(content_type));
         self
     }
 
@@ -92,26 +91,36 @@ impl RequestSpec {
     /// The request with Pareta's headers: bearer key, accept, user agent, content
     /// type, and an idempotency key on POSTs (minted here, once per logical call,
     /// unless per-call options chose one), then the per-call headers and query.
-    pub fn build(self, cfg: &Config) -> HttpRequest {
-        let accept = if self.streaming { "text/event-stream" } else { "application/json" };
-        let mut headers: Vec<(Cow<'static, str>, Cow<'static, str>)> = vec![
-            ("authorization".into(), cfg.api_key().bearer().into()),
-            ("accept".into(), accept.into()),
-            ("user-agent".into(), USER_AGENT.into()),
-        ];
-        if let Some(ct) = self.content_type {
-            headers.push(("content-type".into(), ct.into()));
+    pub fn build(self, cfg: &Config) -> Result<HttpRequest, Error> {
+        use http::header::{self, HeaderMap, HeaderValue};
+        // Constants, so that no request checks these bytes again.
+        const JSON: HeaderValue = HeaderValue::from_static("application/json");
+        const EVENT_STREAM: HeaderValue = HeaderValue::from_static("text/event-stream");
+        const AGENT: HeaderValue = HeaderValue::from_static(USER_AGENT);
+        let mut headers = HeaderMap::with_capacity(8);
+        headers.insert(header::AUTHORIZATION, cfg.authorization().clone());
+        headers.insert(header::ACCEPT, if self.streaming { EVENT_STREAM } else { JSON });
+        headers.insert(header::USER_AGENT, AGENT);
+        match self.content_type {
+            Some(ContentType::Json) => drop(headers.insert(header::CONTENT_TYPE, JSON)),
+            Some(ContentType::Other(ct)) => {
+                let value = HeaderValue::try_from(ct.as_str())
+                    .map_err(|_| Error::InvalidArgument(format!("content type {ct:?} is not a valid header value")))?;
+                headers.insert(header::CONTENT_TYPE, value);
+            }
+            None => {}
         }
         let per_call = cfg.per_call();
         if self.method == Method::Post {
             let key = per_call.and_then(|p| p.next_idempotency_key()).unwrap_or_else(|| cfg.rng().uuid_v4());
-            headers.push(("idempotency-key".into(), key.into()));
+            let value = HeaderValue::try_from(key)
+                .map_err(|_| Error::InvalidArgument("the idempotency key is not a valid header value".into()))?;
+            headers.insert("idempotency-key", value);
         }
         let mut url = self.url;
         if let Some(p) = per_call {
             for (name, value) in &p.headers {
-                headers.retain(|(n, _)| n != name);
-                headers.push((name.clone().into(), value.clone().into()));
+                headers.insert(name.clone(), value.clone());
             }
             if !p.query.is_empty() {
                 url.push(if url.contains('?') { '&' } else { '?' });
@@ -121,18 +130,36 @@ impl RequestSpec {
         let (total, idle) = if self.streaming { (None, Some(cfg.timeout())) } else { (Some(cfg.timeout()), None) };
         let override_client = per_call.is_some_and(|p| p.timeouts);
         let timeouts = Timeouts { connect: cfg.connect_timeout(), total, idle, override_client };
-        HttpRequest {
+        let request = HttpRequest {
             method: self.method,
             url: url.into(),
-            headers: headers.into(),
+            headers: Arc::new(headers),
             body: self.body,
             streaming: self.streaming,
             timeouts,
             route: self.route,
             max_body: cfg.max_response_bytes(),
             attempt: 1,
+        };
+        Ok(request.with_content_length())
+    }
+
+    /// The call of this request whose 2xx answer `decode` reads: a request
+    /// that could not be built fails the call before anything is sent.
+    pub fn call<T>(self, cfg: &Config, decode: Decode<T>) -> Call<T> {
+        match self.build(cfg) {
+            Ok(request) => Call::new(cfg, request, decode),
+            Err(e) => Call::failed(e),
         }
     }
+}
+
+/// A request body's `Content-Type`.
+pub(crate) enum ContentType {
+    /// `application/json`, the type of almost every body (a constant).
+    Json,
+    /// Any other (a multipart form's, with its boundary).
+    Other(String),
 }
 
 /// `"GET /v1/tasks"` → (GET, `/v1/tasks`).
@@ -218,7 +245,7 @@ impl<T> Call<T> {
             request: HttpRequest {
                 method: Method::Get,
                 url: "".into(),
-                headers: Arc::new([]),
+                headers: Arc::default(),
                 body: Body::empty(),
                 streaming: false,
                 timeouts: Timeouts { connect: Default::default(), total: None, idle: None, override_client: false },

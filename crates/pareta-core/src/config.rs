@@ -38,8 +38,12 @@ impl ApiKey {
     pub fn new(key: impl Into<String>) -> Self {
         ApiKey(Arc::from(key.into()))
     }
-    pub(crate) fn bearer(&self) -> String {
-        format!("Bearer {}", self.0)
+    /// The `Authorization` value, marked sensitive so that `http`'s `Debug`
+    /// hides it; `None` when the key holds a byte no header can carry.
+    fn authorization(&self) -> Option<http::HeaderValue> {
+        let mut value = http::HeaderValue::try_from(format!("Bearer {}", self.0)).ok()?;
+        value.set_sensitive(true);
+        Some(value)
     }
     fn is_empty(&self) -> bool {
         self.0.trim().is_empty()
@@ -66,7 +70,8 @@ pub struct Config {
 
 #[derive(Debug)]
 struct Inner {
-    api_key: ApiKey,
+    /// `Bearer <key>`, built once: every request clones it (a reference count).
+    authorization: http::HeaderValue,
     base_url: String,
     timeout: Duration,
     connect_timeout: Duration,
@@ -88,8 +93,8 @@ impl Config {
     pub fn builder() -> ConfigBuilder {
         ConfigBuilder::default()
     }
-    pub(crate) fn api_key(&self) -> &ApiKey {
-        &self.inner.api_key
+    pub(crate) fn authorization(&self) -> &http::HeaderValue {
+        &self.inner.authorization
     }
     /// The API root, without a trailing slash.
     pub fn base_url(&self) -> &str {
@@ -148,7 +153,7 @@ impl Config {
         let per_call = PerCall::merge(base.per_call.as_ref(), options);
         Config {
             inner: Arc::new(Inner {
-                api_key: base.api_key.clone(),
+                authorization: base.authorization.clone(),
                 base_url: base.base_url.clone(),
                 timeout: options.timeout.unwrap_or(base.timeout),
                 connect_timeout: options.connect_timeout.unwrap_or(base.connect_timeout),
@@ -272,6 +277,13 @@ impl ConfigBuilder {
     /// Validates and builds.
     pub fn build(self) -> Result<Config, Error> {
         let api_key = self.api_key.filter(|k| !k.is_empty()).ok_or(Error::MissingApiKey)?;
+        // The key itself is never printed, not even in this error.
+        let authorization = api_key.authorization().ok_or_else(|| {
+            Error::InvalidArgument(
+                "the API key holds a character an HTTP header cannot carry (a line break or another control character)"
+                    .into(),
+            )
+        })?;
         let base_url = self.base_url.unwrap_or_else(|| DEFAULT_BASE_URL.to_owned());
         let base_url = base_url.trim().trim_end_matches('/').to_owned();
         let rest = base_url.strip_prefix("https://").or_else(|| base_url.strip_prefix("http://")).ok_or_else(|| {
@@ -283,7 +295,7 @@ impl ConfigBuilder {
         let roots = if self.roots_pem.is_empty() { None } else { Some(Roots(roots_from_pem(&self.roots_pem)?.into())) };
         Ok(Config {
             inner: Arc::new(Inner {
-                api_key,
+                authorization,
                 base_url,
                 timeout: self.timeout.unwrap_or(DEFAULT_TIMEOUT),
                 connect_timeout: self.connect_timeout.unwrap_or(DEFAULT_CONNECT_TIMEOUT),
@@ -386,6 +398,18 @@ mod tests {
         assert!(matches!(Config::builder().api_key("  ").build(), Err(Error::MissingApiKey)));
         let msg = Config::builder().build().unwrap_err().to_string();
         assert!(msg.contains("PARETA_API_KEY"), "{msg}");
+    }
+
+    #[test]
+    fn a_key_no_header_can_carry_is_refused_without_printing_it() {
+        for key in ["pareta_sk_se\ncret", "pareta_sk_se\rcret", "pareta_sk_se\u{7f}cret"] {
+            let e = Config::builder().api_key(key).build().unwrap_err();
+            assert!(matches!(e, Error::InvalidArgument(_)), "{e:?}");
+            assert!(e.to_string().contains("API key") && !e.to_string().contains("cret"), "{e}");
+        }
+        // The value a request carries is marked sensitive, so it never prints.
+        let cfg = Config::builder().api_key("pareta_sk_secret").build().unwrap();
+        assert!(cfg.authorization().is_sensitive() && !format!("{cfg:?}").contains("secret"));
     }
 
     #[test]

@@ -2,7 +2,6 @@
 //! transport failures fed back, and the [`Flow`] contract.
 
 use crate::error::{Error, TransportError};
-use std::borrow::Cow;
 use std::fmt;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -157,8 +156,11 @@ pub struct HttpRequest {
     /// The URL and the headers are shared, not copied, between the attempts of
     /// one call: core hands out a clone of its request for every attempt.
     pub url: Arc<str>,
-    /// Headers to send, in order (lower-case names).
-    pub headers: Arc<[(Cow<'static, str>, Cow<'static, str>)]>,
+    /// The headers to send, `Content-Length` included (see
+    /// [`content_length`](Self::content_length)): built and checked by core, so
+    /// a driver copies the map into its request as it is. `Authorization` is
+    /// marked sensitive, so `http`'s `Debug` output hides it.
+    pub headers: Arc<http::HeaderMap>,
     /// The body.
     pub body: Body,
     /// For a streaming route: on a 2xx status, hand the flow the status and
@@ -180,7 +182,7 @@ pub struct HttpRequest {
 impl HttpRequest {
     /// The value of a header, if set.
     pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_ref())
+        self.headers.get(name).and_then(|v| v.to_str().ok())
     }
 
     /// The `Content-Length` the driver MUST send, or `None` for none at all.
@@ -193,41 +195,13 @@ impl HttpRequest {
         (len > 0 || matches!(self.method, Method::Post | Method::Put)).then_some(len)
     }
 
-    /// The headers to send as an `http::HeaderMap`, `Content-Length` included
-    /// (see [`content_length`](Self::content_length)), for a driver's request
-    /// builder. A `&'static str` name or value that is already in the form
-    /// `http` keeps (a lower-case token, visible ASCII) is used as is, with no
-    /// copy: every header core writes itself is, and every call sends four or
-    /// five. Any other (a per-call header, or a static one in another form) is
-    /// parsed, and an invalid one is an error that names it, never a panic.
-    /// `Authorization` is marked sensitive, so `http`'s `Debug` output hides it.
-    pub fn http_headers(&self) -> Result<http::HeaderMap, TransportError> {
-        use http::header::{HeaderName, HeaderValue};
-        let mut map = http::HeaderMap::with_capacity(self.headers.len() + 1);
-        for (name, value) in self.headers.iter() {
-            let invalid = || {
-                TransportError::new(
-                    crate::TransportErrorKind::Other,
-                    format!("the `{name}` header is not a valid HTTP header"),
-                )
-            };
-            // `from_static` panics on what it does not accept: take it only for
-            // text already known to be in its form.
-            let name = match name {
-                Cow::Borrowed(s) if is_lower_token(s) => HeaderName::from_static(s),
-                other => HeaderName::from_bytes(other.as_bytes()).map_err(|_| invalid())?,
-            };
-            let mut value = match value {
-                Cow::Borrowed(s) if is_visible_ascii(s) => HeaderValue::from_static(s),
-                other => HeaderValue::from_str(other).map_err(|_| invalid())?,
-            };
-            value.set_sensitive(name == http::header::AUTHORIZATION);
-            map.append(name, value);
-        }
+    /// The request with the `Content-Length` header its method and body call
+    /// for (the map is not copied: it is still this request's alone).
+    pub(crate) fn with_content_length(mut self) -> Self {
         if let Some(len) = self.content_length() {
-            map.insert(http::header::CONTENT_LENGTH, HeaderValue::from(len));
+            Arc::make_mut(&mut self.headers).insert(http::header::CONTENT_LENGTH, http::HeaderValue::from(len));
         }
-        Ok(map)
+        self
     }
 
     /// True when the driver MUST hand this response to the flow with an empty
@@ -241,15 +215,15 @@ impl HttpRequest {
 
 impl fmt::Debug for HttpRequest {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        struct Headers<'a>(&'a [(Cow<'static, str>, Cow<'static, str>)]);
+        struct Headers<'a>(&'a http::HeaderMap);
         impl fmt::Debug for Headers<'_> {
             fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
                 let mut m = f.debug_map();
                 for (n, v) in self.0 {
-                    if n.eq_ignore_ascii_case("authorization") {
-                        m.entry(n, &"<redacted>");
+                    if v.is_sensitive() || n == http::header::AUTHORIZATION {
+                        m.entry(&n.as_str(), &"<redacted>");
                     } else {
-                        m.entry(n, v);
+                        m.entry(&n.as_str(), &String::from_utf8_lossy(v.as_bytes()));
                     }
                 }
                 m.finish()
@@ -351,16 +325,6 @@ fn too_large(limit: u64) -> TransportError {
         crate::TransportErrorKind::BodyTooLarge,
         format!("the response body is larger than the {limit}-byte limit"),
     )
-}
-
-/// A header name `HeaderName::from_static` takes: a non-empty lower-case token.
-fn is_lower_token(s: &str) -> bool {
-    !s.is_empty() && s.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"-_.!#$%&'*+^`|~".contains(&b))
-}
-
-/// A header value `HeaderValue::from_static` takes: visible ASCII, spaces and tabs.
-fn is_visible_ascii(s: &str) -> bool {
-    s.bytes().all(|b| b == b'\t' || (0x20..0x7f).contains(&b))
 }
 
 /// Read access to response headers, whatever map type the driver holds.

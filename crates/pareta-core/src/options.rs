@@ -2,6 +2,7 @@
 //! through the view it returns.
 
 use crate::encode;
+use http::header::{HeaderName, HeaderValue};
 use std::fmt;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
@@ -109,8 +110,8 @@ impl RequestOptions {
 
 /// Options merged onto a configuration, validated once.
 pub(crate) struct PerCall {
-    /// Lower-case names.
-    pub headers: Vec<(String, String)>,
+    /// Checked and parsed once, here, not on every request.
+    pub headers: Vec<(HeaderName, HeaderValue)>,
     /// Encoded `k=v` pairs joined by `&`, without a leading `?`.
     pub query: String,
     idempotency_key: Option<String>,
@@ -150,12 +151,15 @@ impl PerCall {
         };
         for (name, value) in &options.headers {
             let name = name.trim().to_ascii_lowercase();
-            if let Err(problem) = check_header(&name, value) {
-                merged.invalid.get_or_insert(problem);
-                continue;
+            match check_header(&name, value) {
+                Ok(header) => {
+                    merged.headers.retain(|(n, _)| *n != header.0);
+                    merged.headers.push(header);
+                }
+                Err(problem) => {
+                    merged.invalid.get_or_insert(problem);
+                }
             }
-            merged.headers.retain(|(n, _)| *n != name);
-            merged.headers.push((name, value.clone()));
         }
         let extra = encode::query(&options.query);
         if let Some(pairs) = extra.strip_prefix('?') {
@@ -180,7 +184,8 @@ impl PerCall {
     }
 }
 
-fn check_header(name: &str, value: &str) -> Result<(), String> {
+/// The header `name: value` (`name` lower-cased), or what is wrong with it.
+fn check_header(name: &str, value: &str) -> Result<(HeaderName, HeaderValue), String> {
     let token = |b: u8| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b);
     if name.is_empty() || !name.bytes().all(token) {
         return Err(format!("{name:?} is not a valid HTTP header name"));
@@ -191,7 +196,12 @@ fn check_header(name: &str, value: &str) -> Result<(), String> {
     if !value.bytes().all(|b| b == b'\t' || (b' '..=b'~').contains(&b)) {
         return Err(format!("the value of the `{name}` header must be visible ASCII, without line breaks"));
     }
-    Ok(())
+    // Checked above with friendlier messages; `http` checks the same again.
+    let header_name =
+        HeaderName::from_bytes(name.as_bytes()).map_err(|_| format!("{name:?} is not a valid HTTP header name"))?;
+    let header_value = HeaderValue::from_str(value)
+        .map_err(|_| format!("the value of the `{name}` header must be visible ASCII, without line breaks"))?;
+    Ok((header_name, header_value))
 }
 
 fn check_idempotency_key(key: &str) -> Result<(), String> {
@@ -215,7 +225,7 @@ mod tests {
             assert!(merged.headers.is_empty());
         }
         let merged = PerCall::merge(None, &RequestOptions::new().header("X-Trace", "a").header("x-trace", "b"));
-        assert_eq!(merged.headers, vec![("x-trace".to_owned(), "b".to_owned())]);
+        assert_eq!(merged.headers, vec![(HeaderName::from_static("x-trace"), HeaderValue::from_static("b"))]);
         assert!(merged.invalid.is_none());
     }
 

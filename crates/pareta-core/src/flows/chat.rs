@@ -25,8 +25,7 @@ pub fn create(cfg: &Config, req: &ChatCompletionRequest) -> Call<ChatCompletion>
     if let Err(e) = validate(req) {
         return Call::failed(e);
     }
-    let request = RequestSpec::fixed(cfg, CREATE).json(req).build(cfg);
-    Call::new(cfg, request, decode_record!(CREATE, ChatCompletion))
+    RequestSpec::fixed(cfg, CREATE).json(req).call(cfg, decode_record!(CREATE, ChatCompletion))
 }
 
 /// `POST /v1/chat/completions` with `"stream": true`. The value is the stream
@@ -36,6 +35,8 @@ pub fn create_stream(cfg: &Config, req: &ChatCompletionRequest) -> Call<ChatStre
     if let Err(e) = validate(req) {
         return Call::failed(e);
     }
-    let request = RequestSpec::fixed(cfg, CREATE).json(&req.streaming_body()).streaming().build(cfg);
-    Call::new(cfg, request, Box::new(|resp| Ok(ChatStreamDecoder::new(meta(resp)))))
+    RequestSpec::fixed(cfg, CREATE)
+        .json(&req.streaming_body())
+        .streaming()
+        .call(cfg, Box::new(|resp| Ok(ChatStreamDecoder::new(meta(resp)))))
 }

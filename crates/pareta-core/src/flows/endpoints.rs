@@ -26,8 +26,10 @@ pub fn deploy(cfg: &Config, req: &DeployRequest) -> Call<DeployStreamDecoder> {
             "deploy `model` must not be empty (use \"recommended\" for the task's pick)".into(),
         ));
     }
-    let request = RequestSpec::fixed(cfg, DEPLOY).json(req).streaming().build(cfg);
-    Call::new(cfg, request, Box::new(|resp| Ok(DeployStreamDecoder::new(meta(resp)))))
+    RequestSpec::fixed(cfg, DEPLOY)
+        .json(req)
+        .streaming()
+        .call(cfg, Box::new(|resp| Ok(DeployStreamDecoder::new(meta(resp)))))
 }
 
 /// `GET /v1/endpoints`: a bare array of records (`{}` or `null` reads as empty).

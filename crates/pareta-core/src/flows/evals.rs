@@ -131,8 +131,7 @@ fn create_set_with(cfg: &Config, req: &EvalSetCreate, decode: crate::call::Decod
     form.text("name", &name);
     form.file_bytes("items", &format!("items.{}.jsonl", req.task), "application/jsonl", req.rows.to_jsonl());
     let content_type = form.content_type();
-    let request = RequestSpec::fixed(cfg, CREATE).body(form.finish(), content_type).build(cfg);
-    Call::new(cfg, request, decode)
+    RequestSpec::fixed(cfg, CREATE).body(form.finish(), content_type).call(cfg, decode)
 }
 
 /// `GET /v1/eval-sets`.

@@ -99,7 +99,7 @@ pub(crate) fn check_id(what: &str, id: &str) -> Result<String, Error> {
 /// id) fails the call before anything is sent.
 fn call<T>(cfg: &Config, spec: Result<RequestSpec, Error>, decode: crate::call::Decode<T>) -> Call<T> {
     match spec {
-        Ok(spec) => Call::new(cfg, spec.build(cfg), decode),
+        Ok(spec) => spec.call(cfg, decode),
         Err(e) => Call::failed(e),
     }
 }

@@ -145,9 +145,8 @@ pub fn json<T: DeserializeOwned + Send + 'static>(
 ) -> Call<T> {
     let route = route(method);
     match spec(cfg, method, raw_path, query, body) {
-        Ok(spec) => Call::new(
+        Ok(spec) => spec.call(
             cfg,
-            spec.build(cfg),
             Box::new(move |resp| {
                 let text = json_text(route, resp)?;
                 serde_json::from_str(text).map_err(|e| Error::decode(route, resp, e))
@@ -166,9 +165,8 @@ pub fn response(
     body: Option<&serde_json::Value>,
 ) -> Call<RawResponse> {
     match spec(cfg, method, raw_path, query, body) {
-        Ok(spec) => Call::new(
+        Ok(spec) => spec.call(
             cfg,
-            spec.build(cfg),
             Box::new(|resp| {
                 let headers = KEPT_HEADERS
                     .iter()
@@ -184,10 +182,10 @@ pub fn response(
 /// A raw streaming POST: the value is a decoder of the server's SSE events.
 pub fn stream(cfg: &Config, raw_path: &str, body: &serde_json::Value) -> Call<RawEventDecoder> {
     match target(raw_path, &[]) {
-        Ok(target) => {
-            let request = RequestSpec::new(cfg, Method::Post, STREAM, &target).json(body).streaming().build(cfg);
-            Call::new(cfg, request, Box::new(|resp| Ok(RawEventDecoder::new(meta(resp)))))
-        }
+        Ok(target) => RequestSpec::new(cfg, Method::Post, STREAM, &target)
+            .json(body)
+            .streaming()
+            .call(cfg, Box::new(|resp| Ok(RawEventDecoder::new(meta(resp))))),
         Err(e) => Call::failed(e),
     }
 }

@@ -153,7 +153,6 @@ impl CreateRun {
             )));
         }
         let body = serde_json::json!({ "eval_set_id": set_id, "candidate_model_ids": ids });
-        let request = RequestSpec::fixed(&self.cfg, CREATE).json(&body).build(&self.cfg);
         let decode = decode_record!(CREATE, EvalRun);
         let needs_id = self.wait.is_some();
         let decode: crate::call::Decode<EvalRun> = Box::new(move |resp| {
@@ -163,7 +162,7 @@ impl CreateRun {
             }
             Ok(run)
         });
-        CreateState::Start(Call::new(&self.cfg, request, decode))
+        CreateState::Start(RequestSpec::fixed(&self.cfg, CREATE).json(&body).call(&self.cfg, decode))
     }
 }
 

@@ -34,8 +34,7 @@ pub fn match_intent(cfg: &Config, query: &str, top_k: u32) -> Call<TaskMatch> {
         return Call::failed(Error::InvalidArgument("top_k must be at least 1".into()));
     }
     let body = serde_json::json!({ "query": query, "top_k": top_k });
-    let request = RequestSpec::fixed(cfg, MATCH).json(&body).build(cfg);
-    Call::new(cfg, request, decode_record!(MATCH, TaskMatch))
+    RequestSpec::fixed(cfg, MATCH).json(&body).call(cfg, decode_record!(MATCH, TaskMatch))
 }
 
 /// `GET /v1/tasks/{id}/leaderboard`.

@@ -433,6 +433,17 @@ fn small_upload_goes_inline() {
 }
 
 #[test]
+fn a_mime_type_no_header_can_carry_fails_before_any_request() {
+    for mime in ["application/pdf\r\nX-Injected: 1", "", "image/\u{e9}"] {
+        let up = UploadDocument::new("evset_1", 0, "document", Document::bytes(b"%PDF".to_vec())).mime(mime);
+        let mut s = Script::new(vec![]);
+        let e = s.run(upload::upload_document(&cfg(), &up, None)).unwrap_err();
+        assert!(matches!(e, Error::InvalidArgument(_)) && e.to_string().contains("upload `mime`"), "{e}");
+        assert!(s.requests.is_empty(), "{mime:?} was sent");
+    }
+}
+
+#[test]
 fn large_upload_uses_the_signed_url_without_the_key() {
     let size = upload::INLINE_LIMIT;
     let up = UploadDocument::new("evset_1", 0, "document", Document::path("/data/scan.tiff"));
@@ -459,6 +470,7 @@ fn large_upload_uses_the_signed_url_without_the_key() {
     assert_eq!(&*put.url, "https://storage.test/up?sig=1");
     assert_eq!(put.header("authorization"), None);
     assert_eq!(put.header("content-type"), Some("image/tiff"));
+    assert_eq!(put.header("content-length"), Some(size.to_string().as_str()));
     assert_eq!(put.body.parts(), &[crate::BodyPart::File { path: "/data/scan.tiff".into(), len: size }]);
     assert_eq!(
         body_json(&s.requests[2]),
@@ -532,27 +544,23 @@ fn a_failed_url_request_is_step_1_and_keeps_the_api_error() {
 }
 
 #[test]
-fn http_headers_share_static_values_validate_the_rest_and_mark_the_key_sensitive() {
+fn request_headers_are_built_once_with_the_length_and_the_key_sensitive() {
     let c = cfg();
-    let mut req = chat::create(&c, &ChatCompletionRequest::new("ep", vec![ChatMessage::user("hi")])).request().clone();
-    let map = req.http_headers().unwrap();
+    let req = chat::create(&c, &ChatCompletionRequest::new("ep", vec![ChatMessage::user("hi")])).request().clone();
+    let map = &req.headers;
     assert!(map.get("authorization").unwrap().is_sensitive());
-    assert_eq!(map.get("accept").unwrap(), "application/json");
-    assert_eq!(map.get("content-length").unwrap().to_str().unwrap(), req.body.len().to_string());
-    assert!(map.get("idempotency-key").is_some());
+    assert_eq!(req.header("accept"), Some("application/json"));
+    assert_eq!(req.header("content-type"), Some("application/json"));
+    assert_eq!(req.header("user-agent"), Some(crate::config::USER_AGENT));
+    assert_eq!(req.header("content-length"), Some(req.body.len().to_string().as_str()));
+    assert!(req.header("idempotency-key").is_some());
+    assert!(!format!("{req:?}").contains("secret"), "{req:?}");
     // Retries share the URL and headers instead of copying them.
     let again = req.clone();
     assert!(std::sync::Arc::ptr_eq(&req.headers, &again.headers) && std::sync::Arc::ptr_eq(&req.url, &again.url));
-    // A header core did not write is validated, and a bad one is named.
-    req.headers = std::sync::Arc::new([("x-bad name".to_owned().into(), "v".to_owned().into())]);
-    let e = req.http_headers().unwrap_err();
-    assert!(e.to_string().contains("`x-bad name`"), "{e}");
-    // A static header in another form is parsed, not a panic: upper case is
-    // lowered, a control character is an error.
-    req.headers = std::sync::Arc::new([("X-Trace".into(), "1".into())]);
-    assert_eq!(req.http_headers().unwrap().get("x-trace").unwrap(), "1");
-    req.headers = std::sync::Arc::new([("x-trace".into(), "a\nb".into())]);
-    assert!(req.http_headers().is_err());
-    req.headers = std::sync::Arc::new([("bad name".into(), "v".into())]);
-    assert!(req.http_headers().is_err());
+    // A bodyless GET says no length; a stream asks for events.
+    let get = models::list(&c).request().clone();
+    assert_eq!((get.header("content-length"), get.header("content-type")), (None, None));
+    let stream = chat::create_stream(&c, &ChatCompletionRequest::new("ep", vec![ChatMessage::user("hi")]));
+    assert_eq!(stream.request().header("accept"), Some("text/event-stream"));
 }

@@ -128,6 +128,13 @@ pub fn upload_document(cfg: &Config, req: &UploadDocument, file_len: Option<u64>
         flow.state = State::Failed(Some(Error::InvalidArgument("upload `field_name` must not be empty".into())));
         return flow;
     }
+    // The type goes into a header and into the form's part headers, where a
+    // line break would start a header of its own.
+    if flow.mime.trim().is_empty() || !flow.mime.bytes().all(|b| (b' '..=b'~').contains(&b)) {
+        let problem = format!("upload `mime` {:?} must be visible ASCII, without line breaks", flow.mime);
+        flow.state = State::Failed(Some(Error::InvalidArgument(problem)));
+        return flow;
+    }
     flow.state = if size < INLINE_LIMIT { flow.inline(&req.document.file_name()) } else { flow.request_url(size) };
     flow
 }
@@ -145,9 +152,7 @@ impl Upload {
         }
         let ct = form.content_type();
         match self.spec(ATTACH) {
-            Ok(spec) => {
-                State::Inline(Call::new(&self.cfg, spec.body(form.finish(), ct).build(&self.cfg), decode_value(ATTACH)))
-            }
+            Ok(spec) => State::Inline(spec.body(form.finish(), ct).call(&self.cfg, decode_value(ATTACH))),
             Err(e) => State::Failed(Some(e)),
         }
     }
@@ -155,13 +160,12 @@ impl Upload {
     fn request_url(&self, size: u64) -> State {
         let body =
             serde_json::json!({"idx": self.idx, "field_name": self.field_name, "mime": self.mime, "file_size": size});
-        let request = match self.spec(URL) {
-            Ok(spec) => spec.json(&body).build(&self.cfg),
+        let spec = match self.spec(URL) {
+            Ok(spec) => spec.json(&body),
             Err(e) => return State::Failed(Some(e)),
         };
-        State::RequestUrl(Call::new(
+        State::RequestUrl(spec.call(
             &self.cfg,
-            request,
             Box::new(|resp| {
                 let text = |key| -> Result<String, Error> {
                     let raw = field(URL, resp, key)?;
@@ -180,13 +184,21 @@ impl Upload {
 
     /// The storage PUT: only the content type and user agent, never the API key.
     fn put(&self, upload_url: String) -> Call<()> {
+        use http::header::{self, HeaderMap, HeaderValue};
+        // Checked when the upload started.
+        let Ok(content_type) = HeaderValue::from_str(&self.mime) else {
+            return Call::failed(Error::InvalidArgument(format!(
+                "upload `mime` {:?} is not a valid header value",
+                self.mime
+            )));
+        };
+        let mut headers = HeaderMap::with_capacity(3);
+        headers.insert(header::CONTENT_TYPE, content_type);
+        headers.insert(header::USER_AGENT, HeaderValue::from_static(USER_AGENT));
         let request = HttpRequest {
             method: Method::Put,
             url: upload_url.into(),
-            headers: Arc::new([
-                ("content-type".into(), self.mime.clone().into()),
-                ("user-agent".into(), USER_AGENT.into()),
-            ]),
+            headers: Arc::new(headers),
             body: Body::from_parts(vec![self.body.clone()]),
             streaming: false,
             timeouts: Timeouts {
@@ -198,7 +210,8 @@ impl Upload {
             route: PUT,
             max_body: self.cfg.max_response_bytes(),
             attempt: 1,
-        };
+        }
+        .with_content_length();
         Call::once(
             request,
             Box::new(|resp| match resp.status {
@@ -216,9 +229,7 @@ impl Upload {
     fn complete(&self, storage_uri: &str) -> State {
         let body = serde_json::json!({"idx": self.idx, "field_name": self.field_name, "storage_uri": storage_uri, "mime": self.mime});
         match self.spec(COMPLETE) {
-            Ok(spec) => {
-                State::Complete(Call::new(&self.cfg, spec.json(&body).build(&self.cfg), decode_value(COMPLETE)))
-            }
+            Ok(spec) => State::Complete(spec.json(&body).call(&self.cfg, decode_value(COMPLETE))),
             Err(e) => State::Failed(Some(e)),
         }
     }
