@@ -25,14 +25,10 @@ pub(crate) struct RequestSpec {
 
 impl RequestSpec {
     pub fn new(cfg: &Config, method: Method, route: &'static str, path_and_query: &str) -> Self {
-        RequestSpec {
-            method,
-            route,
-            url: format!("{}{}", cfg.base_url(), path_and_query),
-            body: Body::empty(),
-            content_type: None,
-            streaming: false,
-        }
+        let mut url = String::with_capacity(cfg.base_url().len() + path_and_query.len());
+        url.push_str(cfg.base_url());
+        url.push_str(path_and_query);
+        RequestSpec { method, route, url, body: Body::empty(), content_type: None, streaming: false }
     }
 
     /// The request of a route template such as `"GET /v1/tasks/{id}"`: the
@@ -164,6 +160,10 @@ pub(crate) enum ContentType {
 
 /// `"GET /v1/tasks"` → (GET, `/v1/tasks`).
 fn split_route(route: &'static str) -> (Method, &'static str) {
+    // The common case without a search for the space.
+    if let Some(path) = route.strip_prefix("GET ") {
+        return (Method::Get, path);
+    }
     let (method, path) = route.split_once(' ').unwrap_or(("GET", route));
     let method = match method {
         "POST" => Method::Post,
