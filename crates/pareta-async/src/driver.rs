@@ -141,7 +141,9 @@ impl Http {
                 TransportError::new(TransportErrorKind::Other, format!("the URL of {} is not valid: {e}", req.route))
             })?,
         };
-        let progress = Progress::new();
+        // Only an idle limit reads the upload's progress: an ordinary call
+        // allocates no clock for it.
+        let progress = idle.map(|_| Progress::new());
         let mut request = reqwest::Request::new(method, url);
         *request.headers_mut() = reqwest::header::HeaderMap::clone(&req.headers);
         *request.body_mut() = match req.body.parts() {
@@ -153,7 +155,7 @@ impl Http {
             *request.timeout_mut() = req.timeouts.total;
         }
         let mut sending = pin!(self.client.execute(request));
-        let Some(idle) = idle else {
+        let (Some(idle), Some(progress)) = (idle, progress) else {
             return sending.await.map_err(transport_error);
         };
         // No response within `idle` of the last progress (the start, or the last
@@ -218,9 +220,9 @@ const FILE_CHUNK: usize = 64 * 1024;
 type ByteStream = Pin<Box<dyn Stream<Item = io::Result<Bytes>> + Send>>;
 
 /// The body parts as one stream, opening each file only when its turn comes and
-/// reading it in chunks (never whole).
-fn body_stream(parts: Vec<BodyPart>, progress: Progress) -> ByteStream {
-    stream::iter(parts).flat_map(part_stream).inspect(move |_| progress.touch()).boxed()
+/// reading it in chunks (never whole); each chunk marks `progress`, if kept.
+fn body_stream(parts: Vec<BodyPart>, progress: Option<Progress>) -> ByteStream {
+    stream::iter(parts).flat_map(part_stream).inspect(move |_| progress.iter().for_each(Progress::touch)).boxed()
 }
 
 fn part_stream(part: BodyPart) -> ByteStream {

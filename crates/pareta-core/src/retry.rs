@@ -179,9 +179,11 @@ impl RetryBudget {
     pub fn on_success(&self, spent: u32) {
         use std::sync::atomic::Ordering;
         let refund = if spent == 0 { self.success_refund } else { spent };
-        let _ = self
-            .tokens
-            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |t| Some(t.saturating_add(refund).min(self.capacity)));
+        // A full bucket (the usual case) is only read: a write on every success
+        // would move the counter's cache line between cores on each call.
+        let _ = self.tokens.fetch_update(Ordering::AcqRel, Ordering::Acquire, |t| {
+            (t < self.capacity).then(|| t.saturating_add(refund).min(self.capacity))
+        });
     }
 
     /// Tokens left.

@@ -130,7 +130,9 @@ impl UploadDocument {
             mime: None,
         }
     }
-    /// Sets the MIME type.
+    /// Sets the MIME type (otherwise guessed from a path's extension, or
+    /// `application/octet-stream`). It must be visible ASCII: the upload fails
+    /// before any request otherwise, since it is sent in headers.
     pub fn mime(mut self, mime: impl Into<String>) -> Self {
         self.mime = Some(mime.into());
         self
