@@ -88,16 +88,46 @@ impl RequestSpec {
     /// type, and an idempotency key on POSTs (minted here, once per logical call,
     /// unless per-call options chose one), then the per-call headers and query.
     pub fn build(self, cfg: &Config) -> Result<HttpRequest, Error> {
-        use http::header::{self, HeaderMap, HeaderValue};
-        // Constants, so that no request checks these bytes again.
-        const JSON: HeaderValue = HeaderValue::from_static("application/json");
-        const EVENT_STREAM: HeaderValue = HeaderValue::from_static("text/event-stream");
-        const AGENT: HeaderValue = HeaderValue::from_static(USER_AGENT);
-        let mut headers = HeaderMap::with_capacity(8);
-        headers.insert(header::AUTHORIZATION, cfg.authorization().clone());
-        headers.insert(header::ACCEPT, if self.streaming { EVENT_STREAM } else { JSON });
-        headers.insert(header::USER_AGENT, AGENT);
-        match self.content_type {
+        let per_call = cfg.per_call();
+        let plain_get =
+            self.method == Method::Get && !self.streaming && self.content_type.is_none() && self.body.is_empty();
+        let headers = if plain_get && per_call.is_none_or(|p| p.headers.is_empty()) {
+            // Every header of a plain GET is the client's own: shared, not rebuilt.
+            Arc::clone(cfg.get_headers())
+        } else {
+            Arc::new(self.headers(cfg)?)
+        };
+        let mut url = self.url;
+        if let Some(p) = per_call
+            && !p.query.is_empty()
+        {
+            url.push(if url.contains('?') { '&' } else { '?' });
+            url.push_str(&p.query);
+        }
+        let (total, idle) = if self.streaming { (None, Some(cfg.timeout())) } else { (Some(cfg.timeout()), None) };
+        let override_client = per_call.is_some_and(|p| p.timeouts);
+        let timeouts = Timeouts { connect: cfg.connect_timeout(), total, idle, override_client };
+        let request = HttpRequest {
+            method: self.method,
+            url: url.into(),
+            headers,
+            body: self.body,
+            streaming: self.streaming,
+            timeouts,
+            route: self.route,
+            max_body: cfg.max_response_bytes(),
+            attempt: 1,
+        };
+        Ok(request.with_content_length())
+    }
+
+    /// The headers of a request that is not a plain GET: the client's, then
+    /// the body's type, an idempotency key on a POST, the per-call headers.
+    fn headers(&self, cfg: &Config) -> Result<http::HeaderMap, Error> {
+        use http::header::{self, HeaderValue};
+        let accept = if self.streaming { EVENT_STREAM } else { JSON };
+        let mut headers = client_headers(cfg.authorization(), accept);
+        match &self.content_type {
             Some(ContentType::Json) => drop(headers.insert(header::CONTENT_TYPE, JSON)),
             Some(ContentType::Other(ct)) => {
                 let value = HeaderValue::try_from(ct.as_str())
@@ -111,33 +141,12 @@ impl RequestSpec {
             let key = per_call.and_then(|p| p.next_idempotency_key()).unwrap_or_else(|| cfg.rng().uuid_v4());
             let value = HeaderValue::try_from(key)
                 .map_err(|_| Error::InvalidArgument("the idempotency key is not a valid header value".into()))?;
-            headers.insert("idempotency-key", value);
+            headers.insert(IDEMPOTENCY_KEY, value);
         }
-        let mut url = self.url;
-        if let Some(p) = per_call {
-            for (name, value) in &p.headers {
-                headers.insert(name.clone(), value.clone());
-            }
-            if !p.query.is_empty() {
-                url.push(if url.contains('?') { '&' } else { '?' });
-                url.push_str(&p.query);
-            }
+        for (name, value) in per_call.iter().flat_map(|p| &p.headers) {
+            headers.insert(name.clone(), value.clone());
         }
-        let (total, idle) = if self.streaming { (None, Some(cfg.timeout())) } else { (Some(cfg.timeout()), None) };
-        let override_client = per_call.is_some_and(|p| p.timeouts);
-        let timeouts = Timeouts { connect: cfg.connect_timeout(), total, idle, override_client };
-        let request = HttpRequest {
-            method: self.method,
-            url: url.into(),
-            headers: Arc::new(headers),
-            body: self.body,
-            streaming: self.streaming,
-            timeouts,
-            route: self.route,
-            max_body: cfg.max_response_bytes(),
-            attempt: 1,
-        };
-        Ok(request.with_content_length())
+        Ok(headers)
     }
 
     /// The call of this request whose 2xx answer `decode` reads: a request
@@ -148,6 +157,23 @@ impl RequestSpec {
             Err(e) => Call::failed(e),
         }
     }
+}
+
+// Header values as constants, so that no request checks their bytes again.
+pub(crate) const JSON: http::HeaderValue = http::HeaderValue::from_static("application/json");
+const EVENT_STREAM: http::HeaderValue = http::HeaderValue::from_static("text/event-stream");
+const AGENT: http::HeaderValue = http::HeaderValue::from_static(USER_AGENT);
+const IDEMPOTENCY_KEY: http::HeaderName = http::HeaderName::from_static("idempotency-key");
+
+/// The headers every request of a client carries: the key, `accept` and the
+/// user agent (room for the few a request adds).
+pub(crate) fn client_headers(authorization: &http::HeaderValue, accept: http::HeaderValue) -> http::HeaderMap {
+    use http::header;
+    let mut headers = http::HeaderMap::with_capacity(8);
+    headers.insert(header::AUTHORIZATION, authorization.clone());
+    headers.insert(header::ACCEPT, accept);
+    headers.insert(header::USER_AGENT, AGENT);
+    headers
 }
 
 /// A request body's `Content-Type`.

@@ -72,6 +72,8 @@ pub struct Config {
 struct Inner {
     /// `Bearer <key>`, built once: every request clones it (a reference count).
     authorization: http::HeaderValue,
+    /// All the headers of a plain GET, shared by every such request.
+    get_headers: Arc<http::HeaderMap>,
     base_url: String,
     timeout: Duration,
     connect_timeout: Duration,
@@ -95,6 +97,9 @@ impl Config {
     }
     pub(crate) fn authorization(&self) -> &http::HeaderValue {
         &self.inner.authorization
+    }
+    pub(crate) fn get_headers(&self) -> &Arc<http::HeaderMap> {
+        &self.inner.get_headers
     }
     /// The API root, without a trailing slash.
     pub fn base_url(&self) -> &str {
@@ -154,6 +159,7 @@ impl Config {
         Config {
             inner: Arc::new(Inner {
                 authorization: base.authorization.clone(),
+                get_headers: Arc::clone(&base.get_headers),
                 base_url: base.base_url.clone(),
                 timeout: options.timeout.unwrap_or(base.timeout),
                 connect_timeout: options.connect_timeout.unwrap_or(base.connect_timeout),
@@ -295,6 +301,7 @@ impl ConfigBuilder {
         let roots = if self.roots_pem.is_empty() { None } else { Some(Roots(roots_from_pem(&self.roots_pem)?.into())) };
         Ok(Config {
             inner: Arc::new(Inner {
+                get_headers: Arc::new(crate::call::client_headers(&authorization, crate::call::JSON)),
                 authorization,
                 base_url,
                 timeout: self.timeout.unwrap_or(DEFAULT_TIMEOUT),

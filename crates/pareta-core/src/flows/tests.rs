@@ -563,4 +563,14 @@ fn request_headers_are_built_once_with_the_length_and_the_key_sensitive() {
     assert_eq!((get.header("content-length"), get.header("content-type")), (None, None));
     let stream = chat::create_stream(&c, &ChatCompletionRequest::new("ep", vec![ChatMessage::user("hi")]));
     assert_eq!(stream.request().header("accept"), Some("text/event-stream"));
+    // Plain GETs share the client's one map; per-call headers get a map of their own.
+    let other = tasks::retrieve(&c, "t1", None).request().clone();
+    assert!(std::sync::Arc::ptr_eq(&get.headers, &other.headers));
+    let view = c.with_options(&crate::RequestOptions::new().header("x-trace", "7").query("k", "v"));
+    let traced = models::list(&view).request().clone();
+    assert!(!std::sync::Arc::ptr_eq(&get.headers, &traced.headers));
+    assert_eq!((traced.header("x-trace"), traced.header("accept")), (Some("7"), Some("application/json")));
+    assert!(traced.url.ends_with("/v1/models?k=v"), "{}", traced.url);
+    let queried = models::list(&c.with_options(&crate::RequestOptions::new().query("k", "v"))).request().clone();
+    assert!(std::sync::Arc::ptr_eq(&get.headers, &queried.headers) && queried.url.ends_with("?k=v"));
 }
