@@ -24,7 +24,8 @@ use crate::tls::{self, Tls};
 pub(crate) struct Http {
     client: reqwest::Client,
     owned: bool,
-    origin: Option<Origin>,
+    /// Shared, so that a `with_options` view copies no strings.
+    origin: Option<Arc<Origin>>,
 }
 
 /// A live response body, kept for a stream, with the idle limit of each read
@@ -44,7 +45,7 @@ impl Http {
                     "root_certificates_pem applies to the HTTP client the SDK builds; with your own reqwest::Client, set its roots on its builder".into(),
                 ));
             }
-            return Ok(Http { client, owned: false, origin: Origin::of(cfg.base_url()) });
+            return Ok(Http { client, owned: false, origin: Origin::of(cfg.base_url()).map(Arc::new) });
         }
         let builder = reqwest::Client::builder().connect_timeout(cfg.connect_timeout());
         let builder = match tls::with_backend(builder, tls, cfg.root_certificates())? {
@@ -56,7 +57,7 @@ impl Http {
             None => return Err(tls::unavailable(tls, Some(cfg.base_url()))),
         };
         let client = builder.build().map_err(|e| client_error(&e))?;
-        Ok(Http { client, owned: true, origin: Origin::of(cfg.base_url()) })
+        Ok(Http { client, owned: true, origin: Origin::of(cfg.base_url()).map(Arc::new) })
     }
 
     /// Drives an ordinary flow to its value.
