@@ -149,9 +149,13 @@ impl RequestSpec {
         Ok(headers)
     }
 
-    /// The call of this request whose 2xx answer `decode` reads: a request
-    /// that could not be built fails the call before anything is sent.
+    /// The call of this request whose 2xx answer `decode` reads. Invalid
+    /// per-call options, or a request that could not be built, fail the call
+    /// before anything is sent; the options' own problem is the one reported.
     pub fn call<T>(self, cfg: &Config, decode: Decode<T>) -> Call<T> {
+        if let Some(problem) = cfg.per_call().and_then(|p| p.invalid.clone()) {
+            return Call::failed(Error::InvalidArgument(problem));
+        }
         match self.build(cfg) {
             Ok(request) => Call::new(cfg, request, decode),
             Err(e) => Call::failed(e),
@@ -235,10 +239,7 @@ impl<T> fmt::Debug for Call<T> {
 
 impl<T> Call<T> {
     /// A call of `request` whose 2xx answer `decode` reads.
-    pub(crate) fn new(cfg: &Config, request: HttpRequest, decode: Decode<T>) -> Self {
-        if let Some(problem) = cfg.per_call().and_then(|p| p.invalid.clone()) {
-            return Call::failed(Error::InvalidArgument(problem));
-        }
+    fn new(cfg: &Config, request: HttpRequest, decode: Decode<T>) -> Self {
         Call {
             request,
             decode,

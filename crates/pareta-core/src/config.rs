@@ -39,8 +39,13 @@ impl ApiKey {
         ApiKey(Arc::from(key.into()))
     }
     /// The `Authorization` value, marked sensitive so that `http`'s `Debug`
-    /// hides it; `None` when the key holds a byte no header can carry.
+    /// hides it; `None` when the key holds a space, a tab, a line break or
+    /// another control character (never part of a real key, and a line break
+    /// no header can carry).
     fn authorization(&self) -> Option<http::HeaderValue> {
+        if self.0.chars().any(|c| c == ' ' || c.is_control()) {
+            return None;
+        }
         let mut value = http::HeaderValue::try_from(format!("Bearer {}", self.0)).ok()?;
         value.set_sensitive(true);
         Some(value)
@@ -285,17 +290,15 @@ impl ConfigBuilder {
         let api_key = self.api_key.filter(|k| !k.is_empty()).ok_or(Error::MissingApiKey)?;
         // The key itself is never printed, not even in this error.
         let authorization = api_key.authorization().ok_or_else(|| {
-            Error::InvalidArgument(
-                "the API key holds a character an HTTP header cannot carry (a line break or another control character)"
-                    .into(),
-            )
+            Error::InvalidArgument("the API key holds a space, a tab, a line break or another control character".into())
         })?;
         let base_url = self.base_url.unwrap_or_else(|| DEFAULT_BASE_URL.to_owned());
         let base_url = base_url.trim().trim_end_matches('/').to_owned();
         let rest = base_url.strip_prefix("https://").or_else(|| base_url.strip_prefix("http://")).ok_or_else(|| {
             Error::InvalidArgument(format!("base URL {base_url:?} must start with http:// or https://"))
         })?;
-        if rest.is_empty() || rest.contains(['?', '#', ' ']) {
+        // A backslash reads as `/` to a URL parser, so it would move the path.
+        if rest.is_empty() || rest.contains(['?', '#', ' ', '\\']) || rest.contains(|c: char| c.is_control()) {
             return Err(Error::InvalidArgument(format!("base URL {base_url:?} is not a valid API root")));
         }
         let roots = if self.roots_pem.is_empty() { None } else { Some(Roots(roots_from_pem(&self.roots_pem)?.into())) };
@@ -409,11 +412,19 @@ mod tests {
 
     #[test]
     fn a_key_no_header_can_carry_is_refused_without_printing_it() {
-        for key in ["pareta_sk_se\ncret", "pareta_sk_se\rcret", "pareta_sk_se\u{7f}cret"] {
+        for key in [
+            "pareta_sk_se\ncret",
+            "pareta_sk_se\rcret",
+            "pareta_sk_se\u{7f}cret",
+            "pareta_sk_se\tcret",
+            "pareta_sk_se cret",
+        ] {
             let e = Config::builder().api_key(key).build().unwrap_err();
             assert!(matches!(e, Error::InvalidArgument(_)), "{e:?}");
             assert!(e.to_string().contains("API key") && !e.to_string().contains("cret"), "{e}");
         }
+        // The placeholder of the docs' examples still builds.
+        assert!(Config::builder().api_key("pareta_sk_…").build().is_ok());
         // The value a request carries is marked sensitive, so it never prints.
         let cfg = Config::builder().api_key("pareta_sk_secret").build().unwrap();
         assert!(cfg.authorization().is_sensitive() && !format!("{cfg:?}").contains("secret"));
@@ -431,6 +442,10 @@ mod tests {
             Config::builder().api_key("k").base_url("api.pareta.ai").build(),
             Err(Error::InvalidArgument(_))
         ));
+        for bad in ["https://x.test\\api", "https://x.test/a\tb", "https://x.test/a b", "https://x.test/#f"] {
+            let e = Config::builder().api_key("k").base_url(bad).build().unwrap_err();
+            assert!(e.to_string().contains("not a valid API root"), "{bad:?}: {e}");
+        }
     }
 
     #[test]

@@ -199,8 +199,10 @@ fn check_header(name: &str, value: &str) -> Result<(HeaderName, HeaderValue), St
     // Checked above with friendlier messages; `http` checks the same again.
     let header_name =
         HeaderName::from_bytes(name.as_bytes()).map_err(|_| format!("{name:?} is not a valid HTTP header name"))?;
-    let header_value = HeaderValue::from_str(value)
+    let mut header_value = HeaderValue::from_str(value)
         .map_err(|_| format!("the value of the `{name}` header must be visible ASCII, without line breaks"))?;
+    // It may be a credential of the caller's own: no `Debug` prints it.
+    header_value.set_sensitive(true);
     Ok((header_name, header_value))
 }
 

@@ -65,6 +65,12 @@ fn invalid_options_fail_before_anything_is_sent() {
         assert!(matches!(err, Error::InvalidArgument(_)), "{err:?}");
         assert!(s.requests.is_empty());
     }
+    // On a POST too, the options' own problem is the one reported.
+    let cfg = builder().build().unwrap().with_options(&RequestOptions::new().idempotency_key("a\nb"));
+    let mut s = Script::new(vec![]);
+    let err = s.run(chat::create(&cfg, &chat())).unwrap_err();
+    assert!(err.to_string().contains("visible ASCII characters (no spaces)"), "{err}");
+    assert!(s.requests.is_empty());
 }
 
 #[test]
