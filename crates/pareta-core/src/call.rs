@@ -166,7 +166,7 @@ impl RequestSpec {
 // Header values as constants, so that no request checks their bytes again.
 pub(crate) const JSON: http::HeaderValue = http::HeaderValue::from_static("application/json");
 const EVENT_STREAM: http::HeaderValue = http::HeaderValue::from_static("text/event-stream");
-const AGENT: http::HeaderValue = http::HeaderValue::from_static(USER_AGENT);
+pub(crate) const AGENT: http::HeaderValue = http::HeaderValue::from_static(USER_AGENT);
 const IDEMPOTENCY_KEY: http::HeaderName = http::HeaderName::from_static("idempotency-key");
 
 /// The headers every request of a client carries: the key, `accept` and the

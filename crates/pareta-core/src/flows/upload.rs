@@ -3,7 +3,7 @@
 
 use super::{Call, check_id, decode_value, field, step};
 use crate::call::RequestSpec;
-use crate::config::{Config, USER_AGENT};
+use crate::config::Config;
 use crate::error::{Error, UploadError, UploadStep};
 use crate::http::{Body, BodyPart, Flow, HttpRequest, Input, Method, Output, Timeouts};
 use crate::mime;
@@ -194,7 +194,7 @@ impl Upload {
         };
         let mut headers = HeaderMap::with_capacity(3);
         headers.insert(header::CONTENT_TYPE, content_type);
-        headers.insert(header::USER_AGENT, HeaderValue::from_static(USER_AGENT));
+        headers.insert(header::USER_AGENT, crate::call::AGENT);
         let request = HttpRequest {
             method: Method::Put,
             url: upload_url.into(),

@@ -160,13 +160,8 @@ impl<'a> Reader<'a> {
             self.i += 1;
             self.eat(b':')?;
             entry(self, key)?;
-            match self.peek()? {
-                b',' => self.i += 1,
-                b'}' => {
-                    self.i += 1;
-                    return Some(());
-                }
-                _ => return None,
+            if self.item_ends(b'}')? {
+                return Some(());
             }
         }
     }
@@ -180,15 +175,22 @@ impl<'a> Reader<'a> {
         }
         loop {
             element(self)?;
-            match self.peek()? {
-                b',' => self.i += 1,
-                b']' => {
-                    self.i += 1;
-                    return Some(());
-                }
-                _ => return None,
+            if self.item_ends(b']')? {
+                return Some(());
             }
         }
+    }
+
+    /// After an object's entry or an array's element: past a `,` (`false`) or
+    /// the `close` bracket (`true`); anything else gives up.
+    #[inline]
+    fn item_ends(&mut self, close: u8) -> Option<bool> {
+        let next = self.peek()?;
+        if next != b',' && next != close {
+            return None;
+        }
+        self.i += 1;
+        Some(next == close)
     }
 
     /// A string's text, borrowed when it has no escapes.
