@@ -234,6 +234,7 @@ mod tests {
     #![allow(clippy::unwrap_used, clippy::expect_used, reason = "tests")]
 
     use super::*;
+    use pareta_test_support::raw::refused_port;
     use std::net::TcpListener;
     use std::sync::atomic::{AtomicUsize, Ordering};
 
@@ -307,12 +308,6 @@ mod tests {
         (addr, conns)
     }
 
-    /// An address nothing listens on.
-    fn dead() -> SocketAddr {
-        let l = TcpListener::bind("127.0.0.1:0").unwrap();
-        l.local_addr().unwrap()
-    }
-
     fn config() -> Config {
         Config::builder().http_status_as_error(false).build()
     }
@@ -362,7 +357,8 @@ mod tests {
     #[test]
     fn a_connect_failure_drops_the_cache() {
         let (addr, _) = server();
-        let fake = Fake::new(&[dead()]);
+        let refused = refused_port();
+        let fake = Fake::new(&[refused.addr()]);
         let base = format!("http://pareta.test:{}", addr.port());
         let agent = agent_with(config(), &base, TTL, fake.clone());
         let url = format!("{base}/x");
@@ -402,7 +398,7 @@ mod tests {
 
     #[test]
     fn ip_literals_are_answered_directly_in_both_families() {
-        let fake = Fake::new(&[dead()]);
+        let fake = Fake::new(&["127.0.0.1:9".parse().unwrap()]);
         let r = Cached { shared: Arc::new(shared("http://[::1]:8080", fake.clone())) };
         let t = NextTimeout::default();
         let any = config();

@@ -66,10 +66,16 @@ fn drop_does_not_hang_on_an_open_stream() {
 
 #[test]
 fn binds_requested_ports() {
-    let probe = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let port = probe.local_addr().unwrap().port();
-    drop(probe);
-    let server = MockServer::start_with(MockConfig { port, ..MockConfig::default() });
+    // A free port, found by binding and releasing it. Tests running beside
+    // this one may take it in between, so try a few.
+    let (port, server) = (0..16)
+        .find_map(|_| {
+            let probe = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+            let port = probe.local_addr().unwrap().port();
+            drop(probe);
+            MockServer::try_start_with(MockConfig { port, ..MockConfig::default() }).ok().map(|s| (port, s))
+        })
+        .expect("a released port was taken 16 times in a row");
     assert_eq!(server.base_url(), format!("http://127.0.0.1:{port}"));
     let taken = MockServer::try_start_with(MockConfig { port, ..MockConfig::default() });
     assert!(taken.is_err());

@@ -9,7 +9,9 @@
 //! Threads, not a runtime: the same server tests the blocking and the async client.
 
 use std::io::{BufRead, BufReader, ErrorKind, Read, Write};
-use std::net::{Shutdown, TcpListener, TcpStream};
+use std::net::{Ipv6Addr, Shutdown, SocketAddr, TcpListener, TcpStream};
+
+use socket2::{Domain, Protocol, Socket, Type};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::thread;
@@ -385,9 +387,56 @@ fn read_request(stream: &TcpStream) -> Option<RawRequest> {
     Some(req)
 }
 
-/// A port on 127.0.0.1 where nothing listens (bound, then released).
-pub fn refused_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+/// A port on loopback where nothing listens, for as long as this value lives.
+///
+/// The port stays bound (on 127.0.0.1, and on ::1 where the machine has it)
+/// but never listens, so a connection is refused. Binding and releasing a port
+/// is not enough: tests running beside this one bind port 0 too, and the
+/// system may hand the released port straight to one of their servers, whose
+/// replies then arrive where a refusal was expected.
+pub struct RefusedPort {
+    port: u16,
+    _held: Vec<Socket>,
+}
+
+impl RefusedPort {
+    /// The port number, to put in a URL.
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// The port on 127.0.0.1, for code that takes a socket address.
+    pub fn addr(&self) -> SocketAddr {
+        SocketAddr::from(([127, 0, 0, 1], self.port))
+    }
+}
+
+/// Binds a fresh [`RefusedPort`]; keep it alive until the test is done.
+pub fn refused_port() -> RefusedPort {
+    for _ in 0..32 {
+        let v4 = bound_socket(SocketAddr::from(([127, 0, 0, 1], 0))).unwrap();
+        let port = v4.local_addr().unwrap().as_socket().unwrap().port();
+        // `localhost` may resolve to ::1 first; hold the same port there too.
+        match bound_socket(SocketAddr::from((Ipv6Addr::LOCALHOST, port))) {
+            Ok(v6) => return RefusedPort { port, _held: vec![v4, v6] },
+            // Something else has this port on ::1: try another.
+            Err(e) if e.kind() == ErrorKind::AddrInUse => continue,
+            // No IPv6 loopback on this machine: 127.0.0.1 is all there is.
+            Err(_) => return RefusedPort { port, _held: vec![v4] },
+        }
+    }
+    panic!("no loopback port was free on both 127.0.0.1 and ::1 in 32 tries");
+}
+
+/// A TCP socket bound without SO_REUSEADDR, so that no other socket may share
+/// its port, and never listening.
+fn bound_socket(addr: SocketAddr) -> std::io::Result<Socket> {
+    let socket = Socket::new(Domain::for_address(addr), Type::STREAM, Some(Protocol::TCP))?;
+    if addr.is_ipv6() {
+        socket.set_only_v6(true)?;
+    }
+    socket.bind(&addr.into())?;
+    Ok(socket)
 }
 
 /// A TCP server that answers every connection with a plain-text HTTP 400: an
@@ -458,4 +507,21 @@ pub fn rss_and_peak() -> (u64, u64) {
             .map_or(0, |kb| kb * 1024)
     };
     (field("VmRSS:"), field("VmHWM:"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_refused_port_refuses_and_cannot_be_taken_while_held() {
+        let refused = refused_port();
+        let err = TcpStream::connect(refused.addr()).unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::ConnectionRefused, "{err}");
+        // What a server beside this test would do if handed the port.
+        let taken = TcpListener::bind(refused.addr()).unwrap_err();
+        assert_eq!(taken.kind(), ErrorKind::AddrInUse, "{taken}");
+        // Refused on ::1 too, or no IPv6 loopback at all: nothing answers.
+        assert!(TcpStream::connect((Ipv6Addr::LOCALHOST, refused.port())).is_err());
+    }
 }

@@ -78,7 +78,8 @@ fn a_2xx_that_is_not_json_is_a_decode_error_naming_the_route() {
 
 #[test]
 fn a_connection_refused_is_a_connect_error() {
-    let err = client_with(&format!("http://127.0.0.1:{}", refused_port()), 1).models().list().block().unwrap_err();
+    let refused = refused_port();
+    let err = client_with(&format!("http://127.0.0.1:{}", refused.port()), 1).models().list().block().unwrap_err();
     assert!(err.is_connection(), "{err:?}");
     let Error::Connection(t) = &err else { panic!("{err:?}") };
     assert_eq!(t.kind, TransportErrorKind::Connect, "{err}");

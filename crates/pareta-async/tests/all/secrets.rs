@@ -101,7 +101,8 @@ fn a_401_api_error_does_not_show_the_key() {
 
 #[test]
 fn a_connection_error_does_not_show_the_key() {
-    let pa = client(&format!("http://127.0.0.1:{}", refused_port()));
+    let refused = refused_port();
+    let pa = client(&format!("http://127.0.0.1:{}", refused.port()));
     let err = pa.models().list().block().unwrap_err();
     assert!(err.is_connection(), "{err:?}");
     assert_error_has_no_key("Error::Connection", &err);

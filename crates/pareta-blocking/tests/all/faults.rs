@@ -78,7 +78,8 @@ fn a_2xx_that_is_not_json_is_a_decode_error_naming_the_route() {
 
 #[test]
 fn a_connection_refused_is_a_connect_error() {
-    let err = client_with(&format!("http://127.0.0.1:{}", refused_port()), 1).models().list().unwrap_err();
+    let refused = refused_port();
+    let err = client_with(&format!("http://127.0.0.1:{}", refused.port()), 1).models().list().unwrap_err();
     assert!(err.is_connection(), "{err:?}");
     let Error::Connection(t) = &err else { panic!("{err:?}") };
     assert_eq!(t.kind, TransportErrorKind::Connect, "{err}");
@@ -115,9 +116,10 @@ fn a_host_name_base_url_is_served_like_an_ip_literal() {
 
 #[test]
 fn a_refused_host_name_is_a_connection_error_after_retries() {
+    let refused = refused_port();
     let pa = pareta_blocking::Pareta::builder()
         .api_key("pareta_sk_x")
-        .base_url(format!("http://localhost:{}", refused_port()))
+        .base_url(format!("http://localhost:{}", refused.port()))
         .max_retries(1)
         .build()
         .unwrap();
