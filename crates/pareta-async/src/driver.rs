@@ -3,7 +3,7 @@
 
 use bytes::Bytes;
 use futures_core::Stream;
-use futures_util::{StreamExt, TryStreamExt, stream};
+use futures_util::{FutureExt, StreamExt, TryStreamExt, stream};
 use pareta_core::trace::{Attempt, CallTrace};
 use pareta_core::{
     BodyCollector, BodyPart, Config, Error, Flow, HttpRequest, Input, Output, Response, TransportError,
@@ -60,69 +60,87 @@ impl Http {
         Ok(Http { client, owned: true, origin: Origin::of(cfg.base_url()).map(Arc::new) })
     }
 
+    // The call's future is what a caller's task stores and moves, so these
+    // are plain functions around one `async move` block: an `async fn` keeps
+    // each argument apart from the local it moves into (a flow is ~350
+    // bytes), and every layer of them kept its own copy.
+
     /// Drives an ordinary flow to its value.
-    pub async fn run<F: Flow + Send>(&self, flow: F) -> Result<F::Value, Error> {
-        self.drive(flow).await.map(|(value, _)| value)
+    pub fn run<'a, F: Flow + Send + 'a>(&'a self, flow: F) -> impl Future<Output = Result<F::Value, Error>> + 'a {
+        self.drive(flow).map(|done| done.map(|(value, _)| value))
     }
 
     /// Drives a streaming flow to its decoder and the live body it reads.
-    pub async fn run_stream<F: Flow + Send>(&self, flow: F) -> Result<(F::Value, LiveBody), Error> {
-        match self.drive(flow).await? {
+    pub fn run_stream<'a, F: Flow + Send + 'a>(
+        &'a self,
+        flow: F,
+    ) -> impl Future<Output = Result<(F::Value, LiveBody), Error>> + 'a {
+        self.drive(flow).map(|done| match done? {
             (value, Some(body)) => Ok((value, body)),
             (_, None) => Err(Error::Misuse("a streaming flow finished without a streamed response")),
-        }
+        })
     }
 
-    /// The one loop: performs each `Send`, sleeps each `Sleep`, and keeps the
-    /// body of a response that core says streams.
-    async fn drive<F: Flow + Send>(&self, flow: F) -> Result<(F::Value, Option<LiveBody>), Error> {
+    /// The one loop, in the call's span: performs each `Send`, sleeps each
+    /// `Sleep`, and keeps the body of a response that core says streams.
+    fn drive<'a, F: Flow + Send + 'a>(
+        &'a self,
+        flow: F,
+    ) -> impl Future<Output = Result<(F::Value, Option<LiveBody>), Error>> + 'a {
         use tracing::Instrument;
         let trace = CallTrace::new();
         let span = trace.span().clone();
-        self.drive_in(flow, trace).instrument(span).await
+        self.drive_in(flow, trace).instrument(span)
     }
 
-    async fn drive_in<F: Flow + Send>(
-        &self,
-        mut flow: F,
-        mut trace: CallTrace,
-    ) -> Result<(F::Value, Option<LiveBody>), Error> {
-        let mut live = None;
-        loop {
-            let req = match flow.poll(Instant::now()) {
-                Output::Send(req) => req,
-                Output::Sleep(d) => {
-                    tokio::time::sleep(d).await;
+    fn drive_in<'a, F: Flow + Send + 'a>(
+        &'a self,
+        flow: F,
+        trace: CallTrace,
+    ) -> impl Future<Output = Result<(F::Value, Option<LiveBody>), Error>> + 'a {
+        // Bound here and captured by the block: one copy of each.
+        let (mut flow, mut trace) = (flow, trace);
+        async move {
+            let mut live = None;
+            loop {
+                let req = match flow.poll(Instant::now()) {
+                    Output::Send(req) => req,
+                    Output::Sleep(d) => {
+                        tokio::time::sleep(d).await;
+                        continue;
+                    }
+                    Output::Done(result) => return result.map(|v| (v, live)),
+                };
+                let governs = self.owned || req.timeouts.override_client;
+                let idle = if governs { req.timeouts.idle } else { None };
+                let started = Instant::now();
+                let mut resp = match self.send(&req, idle).await {
+                    Ok(resp) => resp,
+                    Err(e) => {
+                        trace.attempt(&req, Attempt::Failed(&e), started.elapsed());
+                        flow.handle(Instant::now(), Input::Transport(e));
+                        continue;
+                    }
+                };
+                let status = resp.status().as_u16();
+                trace.attempt(&req, Attempt::Response(status, resp.headers()), started.elapsed());
+                if req.streams_body(status) {
+                    flow.handle(
+                        Instant::now(),
+                        Input::Response(Response { status, headers: resp.headers(), body: &[] }),
+                    );
+                    live = Some(LiveBody { response: resp, idle });
                     continue;
                 }
-                Output::Done(result) => return result.map(|v| (v, live)),
-            };
-            let governs = self.owned || req.timeouts.override_client;
-            let idle = if governs { req.timeouts.idle } else { None };
-            let started = Instant::now();
-            let resp = match self.send(&req, idle).await {
-                Ok(resp) => resp,
-                Err(e) => {
-                    trace.attempt(&req, Attempt::Failed(&e), started.elapsed());
-                    flow.handle(Instant::now(), Input::Transport(e));
-                    continue;
+                // Moved out, not cloned: reading the body needs no headers.
+                let header_map = std::mem::take(resp.headers_mut());
+                match read_body(resp, idle, req.max_body).await {
+                    Ok(body) => flow.handle(
+                        Instant::now(),
+                        Input::Response(Response { status, headers: &header_map, body: &body }),
+                    ),
+                    Err(e) => flow.handle(Instant::now(), Input::Transport(e)),
                 }
-            };
-            let status = resp.status().as_u16();
-            trace.attempt(&req, Attempt::Response(status, resp.headers()), started.elapsed());
-            if req.streams_body(status) {
-                flow.handle(Instant::now(), Input::Response(Response { status, headers: resp.headers(), body: &[] }));
-                live = Some(LiveBody { response: resp, idle });
-                continue;
-            }
-            // Moved out, not cloned: reading the body needs no headers.
-            let mut resp = resp;
-            let header_map = std::mem::take(resp.headers_mut());
-            match read_body(resp, idle, req.max_body).await {
-                Ok(body) => {
-                    flow.handle(Instant::now(), Input::Response(Response { status, headers: &header_map, body: &body }))
-                }
-                Err(e) => flow.handle(Instant::now(), Input::Transport(e)),
             }
         }
     }
@@ -181,16 +199,24 @@ impl Http {
 /// Reads a whole body; with an idle limit, each read gets at most `idle`.
 /// Within `max` bytes (core's [`BodyCollector`]); dropping `resp` on an error
 /// drops the connection (HTTP/1.1) or resets only its stream (HTTP/2).
-async fn read_body(mut resp: reqwest::Response, idle: Option<Duration>, max: u64) -> Result<Vec<u8>, TransportError> {
-    let mut body = BodyCollector::new(max, resp.content_length())?;
-    loop {
-        let chunk = match idle {
-            Some(idle) => tokio::time::timeout(idle, resp.chunk()).await.map_err(|_| idle_timeout(idle))?,
-            None => resp.chunk().await,
-        };
-        match chunk.map_err(transport_error)? {
-            Some(chunk) => body.push(&chunk)?,
-            None => return Ok(body.finish()),
+fn read_body(
+    resp: reqwest::Response,
+    idle: Option<Duration>,
+    max: u64,
+) -> impl Future<Output = Result<Vec<u8>, TransportError>> {
+    // A plain function for the reason `drive_in` is one: one copy of `resp`.
+    let mut resp = resp;
+    async move {
+        let mut body = BodyCollector::new(max, resp.content_length())?;
+        loop {
+            let chunk = match idle {
+                Some(idle) => tokio::time::timeout(idle, resp.chunk()).await.map_err(|_| idle_timeout(idle))?,
+                None => resp.chunk().await,
+            };
+            match chunk.map_err(transport_error)? {
+                Some(chunk) => body.push(&chunk)?,
+                None => return Ok(body.finish()),
+            }
         }
     }
 }
