@@ -247,6 +247,13 @@ fn instr(client: &str, base: &str, op: &str, calls: u64) -> Option<super::instr:
     super::instr::per_unit(&["calls", client, base, &calls.to_string(), op], calls)
 }
 
+/// A/A control: the same baseline measured twice, as ours is measured against
+/// it. Its distance from 1.00x is what noise alone does to a ratio in this run.
+fn noise_floor(what: String, m: &super::Measured, again: usize, first: usize) -> Row {
+    Row::new("2", format!("noise floor: {what} vs itself"), Some(m[again]), Some(m[first]), "req/s", Goal::Info)
+        .paired(m.ratio(again, first))
+}
+
 /// Item 2 rows.
 pub fn bench(opts: &Opts, server: &Child, py: Option<&Python>) -> Result<Vec<Row>> {
     let ip = server.base.clone();
@@ -273,6 +280,8 @@ pub fn bench(opts: &Opts, server: &Child, py: Option<&Python>) -> Result<Vec<Row
             Box::new(|| rate(sample, || op.ours_blocking(&pa_ip).map(|()| 1))),
             Box::new(|| rate(sample, || op.raw_blocking(&timed, &url_ip).map(|()| 1))),
             Box::new(|| rate(sample, || op.raw_blocking(&plain, &url_ip).map(|()| 1))),
+            // The baseline again: the noise floor (see `noise_floor`).
+            Box::new(|| rate(sample, || op.raw_blocking(&timed, &url_name).map(|()| 1))),
         ];
         let m = side_by_side(opts.runs(), &mut samplers)?;
         drop(samplers);
@@ -284,20 +293,22 @@ pub fn bench(opts: &Opts, server: &Child, py: Option<&Python>) -> Result<Vec<Row
         let (i_ours_name, i_timed_name, i_plain_name) =
             (i("blocking", &name), i("ureq-timeouts", &name), i("ureq", &name));
         let (i_ours_ip, i_timed_ip, i_plain_ip) = (i("blocking", &ip), i("ureq-timeouts", &ip), i("ureq", &ip));
-        let row = |host: &str, baseline: &str, ours: f64, base: f64, goal: f64| {
+        let row = |host: &str, baseline: &str, ours: usize, base: usize, goal: f64| {
             Row::new(
                 "2",
                 format!("Pareta {op_name} vs raw ureq {baseline}, {host}"),
-                Some(ours),
-                Some(base),
+                Some(m[ours]),
+                Some(m[base]),
                 unit,
                 Goal::AtLeast(goal),
             )
+            .paired(m.ratio(ours, base))
         };
-        blocking.push(row("localhost", "(same timeouts)", m[0], m[1], 0.95).instr(i_ours_name, i_timed_name, 1.2));
-        blocking.push(row("localhost", "(plain)", m[0], m[2], 0.9).instr(i_ours_name, i_plain_name, 1.2));
-        blocking.push(row("127.0.0.1", "(same timeouts)", m[3], m[4], 0.95).instr(i_ours_ip, i_timed_ip, 1.2));
-        blocking.push(row("127.0.0.1", "(plain)", m[3], m[5], 0.9).instr(i_ours_ip, i_plain_ip, 1.2));
+        blocking.push(row("localhost", "(same timeouts)", 0, 1, 0.95).instr(i_ours_name, i_timed_name, 1.2));
+        blocking.push(row("localhost", "(plain)", 0, 2, 0.9).instr(i_ours_name, i_plain_name, 1.2));
+        blocking.push(row("127.0.0.1", "(same timeouts)", 3, 4, 0.95).instr(i_ours_ip, i_timed_ip, 1.2));
+        blocking.push(row("127.0.0.1", "(plain)", 3, 5, 0.9).instr(i_ours_ip, i_plain_ip, 1.2));
+        blocking.push(noise_floor(format!("raw ureq {op_name} (same timeouts), localhost"), &m, 6, 1));
         ours_ip.push(m[3]);
     }
 
@@ -342,6 +353,13 @@ pub fn bench(opts: &Opts, server: &Child, py: Option<&Python>) -> Result<Vec<Row
         sampler!(raw(url_ip.clone(), timed));
         sampler!(raw(url_ip.clone(), None));
     }
+    // The same baseline a second time (samplers 12 and 13): how far apart two
+    // runs of identical code read on this machine.
+    for conc in [1, CONCURRENCY] {
+        let f = raw(url_name.clone(), timed);
+        let rt = &rt;
+        samplers.push(Box::new(move || Ok(rt.block_on(concurrent(conc, sample, f.clone()))?)));
+    }
     let a = side_by_side(opts.runs(), &mut samplers)?;
     drop(samplers);
     eprintln!(
@@ -349,6 +367,18 @@ pub fn bench(opts: &Opts, server: &Child, py: Option<&Python>) -> Result<Vec<Row
         a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7], a[8], a[9], a[10], a[11]
     );
     let mut async_rows = Vec::new();
+    // What a caller's task stores and moves for one call: a bigger future is
+    // more memory copied and more cache lines carried between the workers.
+    let list = std::mem::size_of_val(&apa_name.models().list());
+    let plain = std::mem::size_of_val(&reqwest_get::<PlainModelList>(&client, &url_name, timed));
+    async_rows.push(Row::new(
+        "2",
+        "AsyncPareta models().list() future vs raw reqwest GET + bytes() future",
+        Some(list as f64),
+        Some(plain as f64),
+        "bytes",
+        Goal::Info,
+    ));
     for (k, conc) in [(0, 1), (6, CONCURRENCY)] {
         let (ours_c, raw_c, what) = if conc == 1 {
             ("async", "reqwest", "AsyncPareta models().list() vs raw reqwest".to_owned())
@@ -363,21 +393,27 @@ pub fn bench(opts: &Opts, server: &Child, py: Option<&Python>) -> Result<Vec<Row
             let at = k + 3 * j;
             let io = instr(ours_c, base, "models", counted);
             for (baseline, b, client) in
-                [("same timeout", a[at + 1], format!("{raw_c}-timeouts")), ("plain", a[at + 2], raw_c.to_owned())]
+                [("same timeout", at + 1, format!("{raw_c}-timeouts")), ("plain", at + 2, raw_c.to_owned())]
             {
                 async_rows.push(
                     Row::new(
                         "2",
                         format!("{what} ({baseline}), {host}"),
                         Some(a[at]),
-                        Some(b),
+                        Some(a[b]),
                         unit,
                         Goal::AtLeast(0.95),
                     )
+                    .paired(a.ratio(at, b))
                     .instr(io, instr(&client, base, "models", counted), 1.2),
                 );
             }
         }
+    }
+
+    for (k, conc) in [(12, 1), (13, CONCURRENCY)] {
+        let what = format!("raw reqwest models().list() ×{conc} (same timeout), localhost");
+        async_rows.push(noise_floor(what, &a, k, if conc == 1 { 1 } else { 7 }));
     }
 
     let p = match py {

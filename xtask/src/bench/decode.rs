@@ -347,6 +347,7 @@ pub fn bench(opts: &Opts) -> Result<Vec<Row>> {
             "chunks/s",
             Goal::AtLeast(0.95),
         )
+        .paired(m.ratio(0, 1))
         .instr(instr("ours"), instr("plain"), 1.05),
         Row::new("1", "decode vs (a) bare loop → plain structs", Some(mb(ours)), Some(mb(plain)), "MB/s", Goal::Info),
         Row::new("1", "decode vs (a') bare loop → serde_json::Value", Some(ours), Some(value), "chunks/s", Goal::Info),

@@ -132,13 +132,15 @@ impl Opts {
     pub fn chunks(&self) -> usize {
         if self.quick { 2_000 } else { 10_000 }
     }
-    /// Samples per measurement (the median is reported).
+    /// Rounds per measurement (medians are reported). Many short rounds
+    /// rather than a few long ones: a round-by-round ratio cancels drift, and
+    /// its median needs rounds to settle.
     pub fn runs(&self) -> usize {
-        if self.quick { 3 } else { 7 }
+        if self.quick { 5 } else { 11 }
     }
     /// Minimum duration of one sample.
     pub fn sample(&self) -> Duration {
-        Duration::from_millis(if self.quick { 200 } else { 600 })
+        Duration::from_millis(if self.quick { 150 } else { 400 })
     }
 }
 
@@ -173,6 +175,9 @@ pub struct Row {
     /// Counts per unit from callgrind: ours, baseline, and the goal for
     /// ours / baseline in instructions.
     instr: Option<(Option<Counts>, Option<Counts>, f64)>,
+    /// The ratio measured round by round ([`Measured::ratio`]), judged in
+    /// place of ours / baseline when set.
+    paired: Option<f64>,
 }
 
 impl Row {
@@ -185,7 +190,24 @@ impl Row {
         unit: &'static str,
         goal: Goal,
     ) -> Row {
-        Row { item, name: name.into(), ours, baseline, unit, goal, ok: true, note: String::new(), instr: None }
+        Row {
+            item,
+            name: name.into(),
+            ours,
+            baseline,
+            unit,
+            goal,
+            ok: true,
+            note: String::new(),
+            instr: None,
+            paired: None,
+        }
+    }
+    /// Judges the row by the round-by-round ratio (see [`Measured::ratio`]);
+    /// `ours` and `baseline` stay the medians.
+    pub fn paired(mut self, ratio: f64) -> Row {
+        self.paired = Some(ratio);
+        self
     }
     /// Adds callgrind's counts per unit (ours, baseline; `None` when not
     /// measured) and the instruction goal: ours / baseline at most `goal`.
@@ -231,6 +253,9 @@ impl Row {
     }
 
     fn ratio(&self) -> Option<f64> {
+        if self.paired.is_some_and(f64::is_finite) {
+            return self.paired;
+        }
         match (self.ours, self.baseline) {
             (Some(o), Some(b)) if b > 0.0 => Some(o / b),
             _ => None,
@@ -355,19 +380,49 @@ pub fn rate(min: Duration, mut f: impl FnMut() -> Result<u64>) -> Result<f64> {
 pub type Sampler<'a> = Box<dyn FnMut() -> Result<f64> + 'a>;
 
 /// Runs `runs` rounds; in each round every sampler takes one sample, in turn,
-/// so that ours and its baselines see the same machine load. Returns the
-/// median of each.
-pub fn side_by_side(runs: usize, samplers: &mut [Sampler<'_>]) -> Result<Vec<f64>> {
+/// so that ours and its baselines see the same machine load. The order runs
+/// backwards every other round, so that no sampler always goes first.
+pub fn side_by_side(runs: usize, samplers: &mut [Sampler<'_>]) -> Result<Measured> {
     for s in samplers.iter_mut() {
         s()?; // warm-up, not counted
     }
-    let mut samples = vec![Vec::with_capacity(runs); samplers.len()];
-    for _ in 0..runs {
-        for (s, out) in samplers.iter_mut().zip(samples.iter_mut()) {
-            out.push(s()?);
+    let mut rounds = Vec::with_capacity(runs);
+    for round in 0..runs {
+        let mut samples = vec![0.0; samplers.len()];
+        let order: Vec<usize> =
+            if round % 2 == 0 { (0..samplers.len()).collect() } else { (0..samplers.len()).rev().collect() };
+        for i in order {
+            samples[i] = samplers[i]()?;
         }
+        rounds.push(samples);
     }
-    Ok(samples.into_iter().map(median).collect())
+    let medians = (0..samplers.len()).map(|i| median(rounds.iter().map(|r| r[i]).collect())).collect();
+    Ok(Measured { rounds, medians })
+}
+
+/// The samples of [`side_by_side`], round by round. Indexing gives a
+/// sampler's median.
+#[derive(Debug)]
+pub struct Measured {
+    rounds: Vec<Vec<f64>>,
+    medians: Vec<f64>,
+}
+
+impl Measured {
+    /// Sampler `a` over sampler `b`: the median of their ratios within each
+    /// round. Load that drifts over the run (this machine is shared) moves
+    /// both samples of a round together, so it cancels here and not in a
+    /// ratio of two medians.
+    pub fn ratio(&self, a: usize, b: usize) -> f64 {
+        median(self.rounds.iter().map(|r| r[a] / r[b]).collect())
+    }
+}
+
+impl std::ops::Index<usize> for Measured {
+    type Output = f64;
+    fn index(&self, i: usize) -> &f64 {
+        &self.medians[i]
+    }
 }
 
 /// A field of `/proc/self/status` in KiB (`VmHWM:   12345 kB`), on Linux.
@@ -436,7 +491,7 @@ fn inner(args: &[String]) -> Result {
     let _ = rustls::crypto::ring::default_provider().install_default();
     println!("pareta bench{} on {}", if opts.quick { " --quick" } else { "" }, machine());
     println!(
-        "stream: {} chunks; {} runs per measurement (median), samples of at least {} ms",
+        "stream: {} chunks; {} rounds per measurement (medians; ratios are the median of the ratios within each round), samples of at least {} ms",
         opts.chunks(),
         opts.runs(),
         opts.sample().as_millis()

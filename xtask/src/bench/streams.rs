@@ -264,6 +264,7 @@ pub fn bench(opts: &Opts, server: &Child, py: Option<&Python>) -> Result<Vec<Row
                     cps,
                     Goal::AtLeast(0.95),
                 )
+                .paired(m.ratio(k, k + j))
                 .instr(ours, instr(client, b, chunks), 1.05),
             );
         }
@@ -278,6 +279,7 @@ pub fn bench(opts: &Opts, server: &Child, py: Option<&Python>) -> Result<Vec<Row
                 cps,
                 Goal::AtLeast(0.95),
             )
+            .paired(m.ratio(k, k + 1))
             .instr(instr("async", b, chunks), instr("reqwest", b, chunks), 1.05),
         );
     }
