@@ -177,7 +177,7 @@ pub struct Row {
     instr: Option<(Option<Counts>, Option<Counts>, f64)>,
     /// The ratio measured round by round ([`Measured::ratio`]), judged in
     /// place of ours / baseline when set.
-    paired: Option<f64>,
+    paired: Option<Paired>,
 }
 
 impl Row {
@@ -205,7 +205,7 @@ impl Row {
     }
     /// Judges the row by the round-by-round ratio (see [`Measured::ratio`]);
     /// `ours` and `baseline` stay the medians.
-    pub fn paired(mut self, ratio: f64) -> Row {
+    pub fn paired(mut self, ratio: Paired) -> Row {
         self.paired = Some(ratio);
         self
     }
@@ -253,8 +253,8 @@ impl Row {
     }
 
     fn ratio(&self) -> Option<f64> {
-        if self.paired.is_some_and(f64::is_finite) {
-            return self.paired;
+        if let Some(p) = self.paired.filter(|p| p.median.is_finite()) {
+            return Some(p.median);
         }
         match (self.ours, self.baseline) {
             (Some(o), Some(b)) if b > 0.0 => Some(o / b),
@@ -327,11 +327,15 @@ pub fn table(rows: &[Row]) -> String {
     let mut out = String::new();
     let _ = writeln!(
         out,
-        "| item | measurement | ours | baseline | ratio | goal | status | instructions per unit, ours / baseline | instr. ratio (goal) | est. cycles per unit, ours / baseline |"
+        "| item | measurement | ours | baseline | ratio (quartiles of the rounds) | goal | status | instructions per unit, ours / baseline | instr. ratio (goal) | est. cycles per unit, ours / baseline |"
     );
     let _ = writeln!(out, "|---|---|---:|---:|---:|---|---|---:|---|---:|");
     for r in rows {
-        let ratio = r.ratio().map(|x| format!("{x:.2}x")).unwrap_or_default();
+        let ratio = match (r.ratio(), r.paired) {
+            (Some(x), Some(p)) if p.low.is_finite() => format!("{x:.2}x ({:.2}–{:.2})", p.low, p.high),
+            (Some(x), _) => format!("{x:.2}x"),
+            (None, _) => String::new(),
+        };
         let status = if r.note.is_empty() { r.status().to_owned() } else { format!("{} {}", r.status(), r.note) };
         let [instr, instr_ratio, cycles] = r.instr_cells();
         let _ = writeln!(
@@ -379,18 +383,28 @@ pub fn rate(min: Duration, mut f: impl FnMut() -> Result<u64>) -> Result<f64> {
 /// A sampler: one call measures one sample (a rate).
 pub type Sampler<'a> = Box<dyn FnMut() -> Result<f64> + 'a>;
 
-/// Runs `runs` rounds; in each round every sampler takes one sample, in turn,
-/// so that ours and its baselines see the same machine load. The order runs
-/// backwards every other round, so that no sampler always goes first.
+/// Runs `runs` rounds; in each round every sampler takes one sample, so that
+/// ours and its baselines see the same machine load. Each round takes them in
+/// a new order (shuffled, the same shuffles every run): a sample can read
+/// faster or slower for what ran just before it, and a fixed order would put
+/// that into a ratio (the noise-floor rows of item 2 showed it).
 pub fn side_by_side(runs: usize, samplers: &mut [Sampler<'_>]) -> Result<Measured> {
     for s in samplers.iter_mut() {
         s()?; // warm-up, not counted
     }
     let mut rounds = Vec::with_capacity(runs);
-    for round in 0..runs {
+    let mut seed = 0x9E37_79B9_7F4A_7C15_u64;
+    for _ in 0..runs {
         let mut samples = vec![0.0; samplers.len()];
-        let order: Vec<usize> =
-            if round % 2 == 0 { (0..samplers.len()).collect() } else { (0..samplers.len()).rev().collect() };
+        let mut order: Vec<usize> = (0..samplers.len()).collect();
+        // Fisher-Yates with splitmix64: no dependency for a shuffle.
+        for i in (1..order.len()).rev() {
+            seed = seed.wrapping_add(0x9E37_79B9_7F4A_7C15);
+            let mut z = seed;
+            z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+            z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+            order.swap(i, ((z ^ (z >> 31)) % (i as u64 + 1)) as usize);
+        }
         for i in order {
             samples[i] = samplers[i]()?;
         }
@@ -413,9 +427,24 @@ impl Measured {
     /// round. Load that drifts over the run (this machine is shared) moves
     /// both samples of a round together, so it cancels here and not in a
     /// ratio of two medians.
-    pub fn ratio(&self, a: usize, b: usize) -> f64 {
-        median(self.rounds.iter().map(|r| r[a] / r[b]).collect())
+    pub fn ratio(&self, a: usize, b: usize) -> Paired {
+        let mut v: Vec<f64> = self.rounds.iter().map(|r| r[a] / r[b]).collect();
+        v.sort_by(f64::total_cmp);
+        let at = |q: f64| v.get(((v.len().max(1) - 1) as f64 * q).round() as usize).copied().unwrap_or(f64::NAN);
+        Paired { median: median(v.clone()), low: at(0.25), high: at(0.75) }
     }
+}
+
+/// A round-by-round ratio: its median and the quartiles of the rounds, which
+/// show how far one round's ratio wanders on this machine.
+#[derive(Clone, Copy, Debug)]
+pub struct Paired {
+    /// The median of the rounds' ratios.
+    pub median: f64,
+    /// Lower quartile.
+    pub low: f64,
+    /// Upper quartile.
+    pub high: f64,
 }
 
 impl std::ops::Index<usize> for Measured {
