@@ -393,17 +393,13 @@ pub fn side_by_side(runs: usize, samplers: &mut [Sampler<'_>]) -> Result<Measure
         s()?; // warm-up, not counted
     }
     let mut rounds = Vec::with_capacity(runs);
-    let mut seed = 0x9E37_79B9_7F4A_7C15_u64;
+    let rng = pareta_core::rng::Rng::seeded(0);
     for _ in 0..runs {
         let mut samples = vec![0.0; samplers.len()];
         let mut order: Vec<usize> = (0..samplers.len()).collect();
-        // Fisher-Yates with splitmix64: no dependency for a shuffle.
+        // Fisher-Yates.
         for i in (1..order.len()).rev() {
-            seed = seed.wrapping_add(0x9E37_79B9_7F4A_7C15);
-            let mut z = seed;
-            z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-            z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-            order.swap(i, ((z ^ (z >> 31)) % (i as u64 + 1)) as usize);
+            order.swap(i, (rng.next_u64() % (i as u64 + 1)) as usize);
         }
         for i in order {
             samples[i] = samplers[i]()?;
@@ -431,7 +427,8 @@ impl Measured {
         let mut v: Vec<f64> = self.rounds.iter().map(|r| r[a] / r[b]).collect();
         v.sort_by(f64::total_cmp);
         let at = |q: f64| v.get(((v.len().max(1) - 1) as f64 * q).round() as usize).copied().unwrap_or(f64::NAN);
-        Paired { median: median(v.clone()), low: at(0.25), high: at(0.75) }
+        let (low, high) = (at(0.25), at(0.75));
+        Paired { median: median(v), low, high }
     }
 }
 
