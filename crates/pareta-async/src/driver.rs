@@ -13,6 +13,7 @@ use std::io;
 use std::pin::{Pin, pin};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::task::Poll;
 use std::time::{Duration, Instant};
 use tokio::io::AsyncReadExt;
 
@@ -113,8 +114,18 @@ impl Http {
                 };
                 let governs = self.owned || req.timeouts.override_client;
                 let idle = if governs { req.timeouts.idle } else { None };
+                let total = if governs { req.timeouts.total } else { None };
                 let started = Instant::now();
-                let mut resp = match self.send(&req, idle).await {
+                // One timer for the attempt's whole exchange, headers and body,
+                // held in this future: reqwest's own per-request timeout boxes
+                // a timer for the headers and another layer for the body.
+                let mut deadline = pin!(total.map(tokio::time::sleep));
+                let sent = {
+                    // Scoped, so that its state and the body read's share memory.
+                    let sending = pin!(self.send(&req, idle));
+                    before(deadline.as_mut().as_pin_mut(), sending, || total_timeout(&req, total)).await
+                };
+                let mut resp = match sent {
                     Ok(resp) => resp,
                     Err(e) => {
                         trace.attempt(&req, Attempt::Failed(&e), started.elapsed());
@@ -134,7 +145,11 @@ impl Http {
                 }
                 // Moved out, not cloned: reading the body needs no headers.
                 let header_map = std::mem::take(resp.headers_mut());
-                match read_body(resp, idle, req.max_body).await {
+                let read = {
+                    let reading = pin!(read_body(resp, idle, req.max_body));
+                    before(deadline.as_mut().as_pin_mut(), reading, || total_timeout(&req, total)).await
+                };
+                match read {
                     Ok(body) => flow.handle(
                         Instant::now(),
                         Input::Response(Response { status, headers: &header_map, body: &body }),
@@ -170,9 +185,6 @@ impl Http {
             [BodyPart::Bytes(b)] => Some(Bytes::from_owner(Arc::clone(b)).into()),
             parts => Some(reqwest::Body::wrap_stream(body_stream(parts.to_vec(), progress.clone()))),
         };
-        if self.owned || req.timeouts.override_client {
-            *request.timeout_mut() = req.timeouts.total;
-        }
         let mut sending = pin!(self.client.execute(request));
         let (Some(idle), Some(progress)) = (idle, progress) else {
             return sending.await.map_err(transport_error);
@@ -194,6 +206,32 @@ impl Http {
             }
         }
     }
+}
+
+/// `work`, or the `expired` error once `deadline` passes first (no deadline:
+/// `work` alone). `work` is polled first, as `tokio::time::timeout` does, so
+/// a reply that is ready wins over a deadline that is too. Both are pinned by
+/// the caller, so that this future holds two pointers, not a copy of `work`.
+fn before<'a, T>(
+    mut deadline: Option<Pin<&'a mut tokio::time::Sleep>>,
+    mut work: Pin<&'a mut impl Future<Output = Result<T, TransportError>>>,
+    expired: impl Fn() -> TransportError + 'a,
+) -> impl Future<Output = Result<T, TransportError>> + 'a {
+    std::future::poll_fn(move |cx| {
+        if let Poll::Ready(done) = work.as_mut().poll(cx) {
+            return Poll::Ready(done);
+        }
+        match deadline.as_mut() {
+            Some(deadline) => deadline.as_mut().poll(cx).map(|()| Err(expired())),
+            None => Poll::Pending,
+        }
+    })
+}
+
+/// The total deadline of an ordinary call that passed (`total` is the limit).
+fn total_timeout(req: &HttpRequest, total: Option<Duration>) -> TransportError {
+    let secs = total.unwrap_or_default().as_secs_f64();
+    TransportError::new(TransportErrorKind::Timeout, format!("{} did not complete within {secs}s", req.route))
 }
 
 /// Reads a whole body; with an idle limit, each read gets at most `idle`.

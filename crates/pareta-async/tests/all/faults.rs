@@ -4,7 +4,7 @@
 
 use crate::common::*;
 use pareta_async::{ApiErrorKind, Error, TransportErrorKind};
-use pareta_test_support::raw::{RawServer, Reply, refused_port};
+use pareta_test_support::raw::{RawServer, Reply, bytewise, refused_port};
 use std::time::{Duration, Instant};
 
 #[test]
@@ -99,4 +99,27 @@ fn a_slow_ordinary_call_hits_the_total_timeout() {
     let err = pa.models().list().block().unwrap_err();
     assert!(err.is_timeout(), "{err:?}");
     assert!(started.elapsed() < Duration::from_secs(3));
+}
+
+#[test]
+fn a_body_that_trickles_past_the_total_timeout_is_a_timeout() {
+    // Each byte comes within 100 ms, so no per-read limit would fire: the
+    // total deadline covers the body as well as the headers.
+    let body = br#"{"data": [{"id": "m1"}, {"id": "m2"}]}"#;
+    let reply = Reply::sse(bytewise(body)).content_type("application/json").chunk_delay(Duration::from_millis(60));
+    let server = RawServer::script(vec![reply]);
+    let pa = pareta_async::AsyncPareta::builder()
+        .api_key(KEY)
+        .base_url(&server.base_url)
+        .timeout(Duration::from_millis(400))
+        .max_retries(0)
+        .build()
+        .unwrap();
+    let started = Instant::now();
+    let err = pa.models().list().block().unwrap_err();
+    assert!(err.is_timeout(), "{err:?}");
+    let Error::Connection(t) = &err else { panic!("{err:?}") };
+    assert_eq!(t.kind, TransportErrorKind::Timeout, "{err}");
+    // The whole body takes about 2.4 s; the call ends at its 400 ms deadline.
+    assert!(started.elapsed() < Duration::from_secs(2), "{:?}", started.elapsed());
 }
