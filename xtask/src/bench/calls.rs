@@ -22,6 +22,9 @@ pub const CONCURRENCY: usize = 64;
 
 const TASK_ID: &str = "contract-key-fields";
 
+/// Calls counted by the allocations-per-call rows (on a warm pool).
+const ALLOC_CALLS: u64 = 200;
+
 /// The model list as plain structs.
 #[derive(Debug, Deserialize)]
 pub struct PlainModelList {
@@ -310,6 +313,21 @@ pub fn bench(opts: &Opts, server: &Child, py: Option<&Python>) -> Result<Vec<Row
         blocking.push(row("127.0.0.1", "(plain)", 3, 5, 0.9).instr(i_ours_ip, i_plain_ip, 1.2));
         blocking.push(noise_floor(format!("raw ureq {op_name} (same timeouts), localhost"), &m, 6, 1));
         ours_ip.push(m[3]);
+        if let Op::Models = op {
+            let calls = |f: &dyn Fn() -> Result| {
+                super::alloc::per_unit(|| (0..ALLOC_CALLS).try_for_each(|_| f()).map(|()| ALLOC_CALLS))
+            };
+            let ours = calls(&|| op.ours_blocking(&pa_name))?;
+            let raw = calls(&|| op.raw_blocking(&timed, &url_name))?;
+            blocking.push(Row::new(
+                "2",
+                format!("allocations per call: Pareta {op_name} vs raw ureq (same timeouts), localhost"),
+                Some(ours),
+                Some(raw),
+                "allocs/call",
+                Goal::Info,
+            ));
+        }
     }
 
     // Async: AsyncPareta vs raw reqwest, 1 and 64 at a time, at both hosts.
@@ -409,6 +427,20 @@ pub fn bench(opts: &Opts, server: &Child, py: Option<&Python>) -> Result<Vec<Row
         let what = format!("raw reqwest models().list() ×{conc} (same timeout), localhost");
         async_rows.push(noise_floor(what, &a, 6, 1));
     }
+    let calls = |f: &dyn Fn() -> std::result::Result<u64, String>| {
+        super::alloc::per_unit(|| (0..ALLOC_CALLS).try_fold(0, |n, _| Ok::<_, String>(n + f()?)))
+    };
+    let (one_ours, one_raw) = (ours(&apa_name), raw(url_name.clone(), None));
+    let allocs_ours = calls(&|| rt.block_on(one_ours()))?;
+    let allocs_raw = calls(&|| rt.block_on(one_raw()))?;
+    async_rows.push(Row::new(
+        "2",
+        "allocations per call: AsyncPareta models().list() vs raw reqwest (plain), localhost",
+        Some(allocs_ours),
+        Some(allocs_raw),
+        "allocs/call",
+        Goal::Info,
+    ));
 
     let p = match py {
         Some(py) => match py.calls(&ip, if opts.quick { 0.5 } else { 1.5 }, opts.runs().min(5)) {

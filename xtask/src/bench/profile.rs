@@ -196,16 +196,14 @@ pub fn run(args: &[String]) -> Result {
 /// Runs `f` between two marks; returns its units and the seconds it took.
 fn measured(f: &mut dyn FnMut() -> Result<usize>) -> Result<(usize, f64)> {
     mark();
-    let (start, cpu, allocs) = (Instant::now(), cpu_seconds(), super::alloc::count());
+    let (start, cpu) = (Instant::now(), cpu_seconds());
     let units = f()?;
     let secs = start.elapsed().as_secs_f64();
-    let allocs = (super::alloc::count() - allocs) as f64 / units.max(1) as f64;
     let cpu = cpu_seconds().zip(cpu).map(|((u1, s1), (u0, s0))| (u1 - u0, s1 - s0));
     mark();
     if let Some((user, sys)) = cpu {
         eprintln!("cpu {user:.3} s user, {sys:.3} s sys in the measured part");
     }
-    eprintln!("{allocs:.1} allocations per unit");
     Ok((units, secs))
 }
 
