@@ -123,3 +123,20 @@ fn a_body_that_trickles_past_the_total_timeout_is_a_timeout() {
     // The whole body takes about 2.4 s; the call ends at its 400 ms deadline.
     assert!(started.elapsed() < Duration::from_secs(2), "{:?}", started.elapsed());
 }
+
+#[test]
+fn a_per_call_timeout_applies_to_a_client_of_yours() {
+    // The SDK adds no deadline to a caller's client, unless per-call options
+    // set one: then the driver keeps it (there is no reqwest timeout to lean on).
+    let server = RawServer::script(vec![Reply::json(200, r#"{"data": []}"#).head_delay(Duration::from_secs(5))]);
+    crate::common::install_crypto_provider();
+    let http = reqwest::Client::builder().build().unwrap();
+    let pa =
+        pareta_async::AsyncPareta::builder().api_key(KEY).base_url(&server.base_url).http_client(http).build().unwrap();
+    let options = pareta_async::RequestOptions::new().timeout(Duration::from_millis(200)).max_retries(0);
+    let started = Instant::now();
+    let err = pa.with_options(options).models().list().block().unwrap_err();
+    assert!(err.is_timeout(), "{err:?}");
+    assert!(err.to_string().contains("GET /v1/models did not complete within 0.2s"), "{err}");
+    assert!(started.elapsed() < Duration::from_secs(3));
+}
