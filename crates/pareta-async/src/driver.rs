@@ -377,3 +377,60 @@ fn describe(e: &dyn std::error::Error) -> String {
     }
     text
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Paused time: a sleep ends when nothing else can run, at its exact
+    /// instant, so these tests neither wait nor depend on the machine's speed.
+    fn runtime() -> tokio::runtime::Runtime {
+        tokio::runtime::Builder::new_current_thread().enable_time().start_paused(true).build().expect("a runtime")
+    }
+
+    fn expired() -> TransportError {
+        TransportError::new(TransportErrorKind::Timeout, "expired")
+    }
+
+    #[test]
+    fn a_ready_reply_wins_over_a_deadline_that_passed_too() {
+        runtime().block_on(async {
+            let mut deadline = pin!(tokio::time::sleep(Duration::ZERO));
+            tokio::time::sleep(Duration::from_millis(5)).await;
+            let work = pin!(async { Ok::<_, TransportError>(7) });
+            assert_eq!(before(Some(deadline.as_mut()), work, expired).await.unwrap(), 7);
+        });
+    }
+
+    #[test]
+    fn a_deadline_ends_work_that_never_replies_and_one_timer_serves_two_steps() {
+        runtime().block_on(async {
+            let mut deadline = pin!(tokio::time::sleep(Duration::from_millis(50)));
+            let started = tokio::time::Instant::now();
+            // The first step finishes in time; the second hangs and meets the
+            // same deadline, not one that started again with it.
+            let first = pin!(async {
+                tokio::time::sleep(Duration::from_millis(30)).await;
+                Ok::<_, TransportError>(())
+            });
+            before(Some(deadline.as_mut()), first, expired).await.unwrap();
+            let second = pin!(std::future::pending::<Result<(), TransportError>>());
+            let guarded =
+                tokio::time::timeout(Duration::from_secs(1), before(Some(deadline.as_mut()), second, expired));
+            let err = guarded.await.expect("the deadline, not the guard, ends the wait").unwrap_err();
+            assert_eq!(err.kind, TransportErrorKind::Timeout);
+            assert_eq!(started.elapsed(), Duration::from_millis(50));
+        });
+    }
+
+    #[test]
+    fn without_a_deadline_the_work_alone_decides() {
+        runtime().block_on(async {
+            let work = pin!(async {
+                tokio::time::sleep(Duration::from_millis(20)).await;
+                Ok::<_, TransportError>("done")
+            });
+            assert_eq!(before(None, work, expired).await.unwrap(), "done");
+        });
+    }
+}
