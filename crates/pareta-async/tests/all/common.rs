@@ -50,6 +50,11 @@ pub fn client_with(base: &str, retries: u32) -> AsyncPareta {
         .unwrap()
 }
 
+/// A client for `base` with a total deadline of `timeout` and no retries.
+pub fn client_timing_out(base: &str, timeout: Duration) -> AsyncPareta {
+    AsyncPareta::builder().api_key(KEY).base_url(base).timeout(timeout).max_retries(0).build().unwrap()
+}
+
 /// A client whose idle (per-read) timeout is 400 ms.
 pub fn quick_client(base: &str) -> AsyncPareta {
     AsyncPareta::builder()

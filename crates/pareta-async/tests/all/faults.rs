@@ -88,13 +88,7 @@ fn a_connection_refused_is_a_connect_error() {
 #[test]
 fn a_slow_ordinary_call_hits_the_total_timeout() {
     let server = RawServer::script(vec![Reply::json(200, r#"{"data": []}"#).head_delay(Duration::from_secs(5))]);
-    let pa = pareta_async::AsyncPareta::builder()
-        .api_key(KEY)
-        .base_url(&server.base_url)
-        .timeout(Duration::from_millis(200))
-        .max_retries(0)
-        .build()
-        .unwrap();
+    let pa = client_timing_out(&server.base_url, Duration::from_millis(200));
     let started = Instant::now();
     let err = pa.models().list().block().unwrap_err();
     assert!(err.is_timeout(), "{err:?}");
@@ -108,13 +102,7 @@ fn a_body_that_trickles_past_the_total_timeout_is_a_timeout() {
     let body = br#"{"data": [{"id": "m1"}, {"id": "m2"}]}"#;
     let reply = Reply::sse(bytewise(body)).content_type("application/json").chunk_delay(Duration::from_millis(60));
     let server = RawServer::script(vec![reply]);
-    let pa = pareta_async::AsyncPareta::builder()
-        .api_key(KEY)
-        .base_url(&server.base_url)
-        .timeout(Duration::from_millis(400))
-        .max_retries(0)
-        .build()
-        .unwrap();
+    let pa = client_timing_out(&server.base_url, Duration::from_millis(400));
     let started = Instant::now();
     let err = pa.models().list().block().unwrap_err();
     assert!(err.is_timeout(), "{err:?}");
