@@ -97,7 +97,7 @@ fn a_slow_ordinary_call_hits_the_total_timeout() {
 
 #[test]
 fn a_body_that_trickles_past_the_total_timeout_is_a_timeout() {
-    // Each byte comes within 100 ms, so no per-read limit would fire: the
+    // Each byte comes within 60 ms, so no per-read limit would fire: the
     // total deadline covers the body as well as the headers.
     let body = br#"{"data": [{"id": "m1"}, {"id": "m2"}]}"#;
     let reply = Reply::sse(bytewise(body)).content_type("application/json").chunk_delay(Duration::from_millis(60));
