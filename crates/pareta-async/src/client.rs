@@ -55,7 +55,10 @@ impl AsyncPareta {
 /// Its timeouts and TLS are yours to set: the builder's `timeout`,
 /// `connect_timeout` and `tls` apply only to a client the SDK builds itself,
 /// and the SDK adds no deadline or idle limit of its own to requests on your
-/// client. A client the SDK builds is released when the last `AsyncPareta`
+/// client. Per-call options (`with_options`) are the exception: their timeout
+/// applies on your client too, but a per-call `connect_timeout` cannot
+/// (reqwest fixes it when a client is built), so a call with one fails with
+/// `Error::InvalidArgument` before anything is sent. A client the SDK builds is released when the last `AsyncPareta`
 /// clone is dropped; there is no `close()` to forget (nor to call on yours).
 ///
 /// Build yours from [`http_client_builder`](crate::http_client_builder), which

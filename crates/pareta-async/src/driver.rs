@@ -27,6 +27,20 @@ pub(crate) struct Http {
     owned: bool,
     /// Shared, so that a `with_options` view copies no strings.
     origin: Option<Arc<Origin>>,
+    /// What a client of the SDK's is built from, for a per-call connect
+    /// timeout (`None` on a client of yours).
+    recipe: Option<Arc<Recipe>>,
+}
+
+/// reqwest fixes a client's connect timeout when it is built, so a per-call
+/// connect timeout other than the client's connects through a client built
+/// with it: one per value asked for, kept as long as the client (each with a
+/// connection pool of its own).
+#[derive(Debug)]
+struct Recipe {
+    cfg: Config,
+    tls: Tls,
+    by_connect: std::sync::Mutex<Vec<(Duration, reqwest::Client)>>,
 }
 
 /// A live response body, kept for a stream, with the idle limit of each read
@@ -46,19 +60,42 @@ impl Http {
                     "root_certificates_pem applies to the HTTP client the SDK builds; with your own reqwest::Client, set its roots on its builder".into(),
                 ));
             }
-            return Ok(Http { client, owned: false, origin: Origin::of(cfg.base_url()).map(Arc::new) });
+            return Ok(Http { client, owned: false, origin: Origin::of(cfg.base_url()).map(Arc::new), recipe: None });
         }
-        let builder = reqwest::Client::builder().connect_timeout(cfg.connect_timeout());
-        let builder = match tls::with_backend(builder, tls, cfg.root_certificates())? {
-            Some(builder) => builder,
-            // Built with no TLS at all, plain http (a local server) still works.
-            None if !tls::any_available() && !cfg.base_url().starts_with("https:") => {
-                reqwest::Client::builder().connect_timeout(cfg.connect_timeout())
+        let client = build_client(cfg, tls, cfg.connect_timeout())?;
+        let recipe = Recipe { cfg: cfg.clone(), tls, by_connect: Default::default() };
+        Ok(Http {
+            client,
+            owned: true,
+            origin: Origin::of(cfg.base_url()).map(Arc::new),
+            recipe: Some(Arc::new(recipe)),
+        })
+    }
+
+    /// The client to connect with when `req`'s connect timeout is not the
+    /// client's own (`None`: the client's), which only per-call options do. A
+    /// client of yours cannot be given one (reqwest has no per-request connect
+    /// timeout): refused, before sending.
+    fn other_client(&self, req: &HttpRequest) -> Result<Option<reqwest::Client>, Error> {
+        let connect = req.timeouts.connect;
+        match &self.recipe {
+            _ if !req.timeouts.connect_per_call => Ok(None),
+            Some(recipe) if connect == recipe.cfg.connect_timeout() => Ok(None),
+            Some(recipe) => {
+                let mut built = recipe.by_connect.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+                if let Some((_, client)) = built.iter().find(|(d, _)| *d == connect) {
+                    return Ok(Some(client.clone()));
+                }
+                let client = build_client(&recipe.cfg, recipe.tls, connect)?;
+                built.push((connect, client.clone()));
+                Ok(Some(client))
             }
-            None => return Err(tls::unavailable(tls, Some(cfg.base_url()))),
-        };
-        let client = builder.build().map_err(|e| client_error(&e))?;
-        Ok(Http { client, owned: true, origin: Origin::of(cfg.base_url()).map(Arc::new) })
+            None => Err(Error::InvalidArgument(format!(
+                "a per-call connect_timeout ({}s) cannot be applied to a reqwest::Client you passed in: reqwest fixes \
+                 the connect timeout when a client is built, so set it on your client's builder",
+                connect.as_secs_f64()
+            ))),
+        }
     }
 
     // The call's future is what a caller's task stores and moves, so these
@@ -112,6 +149,11 @@ impl Http {
                     }
                     Output::Done(result) => return result.map(|v| (v, live)),
                 };
+                let other = match self.other_client(&req) {
+                    Ok(other) => other,
+                    Err(e) => return Err(e),
+                };
+                let client = other.as_ref().unwrap_or(&self.client);
                 let governs = self.owned || req.timeouts.override_client;
                 let idle = if governs { req.timeouts.idle } else { None };
                 let total = if governs { req.timeouts.total } else { None };
@@ -122,7 +164,7 @@ impl Http {
                 let mut deadline = pin!(total.map(tokio::time::sleep));
                 let sent = {
                     // Scoped, so that its state and the body read's share memory.
-                    let sending = pin!(self.send(&req, idle));
+                    let sending = pin!(self.send(client, &req, idle));
                     before(deadline.as_mut().as_pin_mut(), sending, || total_timeout(&req, total)).await
                 };
                 let mut resp = match sent {
@@ -161,7 +203,12 @@ impl Http {
     }
 
     /// Sends one request and waits for the response headers.
-    async fn send(&self, req: &HttpRequest, idle: Option<Duration>) -> Result<reqwest::Response, TransportError> {
+    async fn send(
+        &self,
+        client: &reqwest::Client,
+        req: &HttpRequest,
+        idle: Option<Duration>,
+    ) -> Result<reqwest::Response, TransportError> {
         let method = match req.method {
             pareta_core::Method::Get => reqwest::Method::GET,
             pareta_core::Method::Post => reqwest::Method::POST,
@@ -185,7 +232,7 @@ impl Http {
             [BodyPart::Bytes(b)] => Some(Bytes::from_owner(Arc::clone(b)).into()),
             parts => Some(reqwest::Body::wrap_stream(body_stream(parts.to_vec(), progress.clone()))),
         };
-        let mut sending = pin!(self.client.execute(request));
+        let mut sending = pin!(client.execute(request));
         let (Some(idle), Some(progress)) = (idle, progress) else {
             return sending.await.map_err(transport_error);
         };
@@ -334,6 +381,21 @@ fn with_length_check(
     })
     .filter_map(|x| async move { x });
     body.chain(tail).boxed()
+}
+
+/// A reqwest client with `tls`, `cfg`'s root certificates and `connect` as
+/// its connect timeout.
+fn build_client(cfg: &Config, tls: Tls, connect: Duration) -> Result<reqwest::Client, Error> {
+    let builder = reqwest::Client::builder().connect_timeout(connect);
+    let builder = match tls::with_backend(builder, tls, cfg.root_certificates())? {
+        Some(builder) => builder,
+        // Built with no TLS at all, plain http (a local server) still works.
+        None if !tls::any_available() && !cfg.base_url().starts_with("https:") => {
+            reqwest::Client::builder().connect_timeout(connect)
+        }
+        None => return Err(tls::unavailable(tls, Some(cfg.base_url()))),
+    };
+    builder.build().map_err(|e| client_error(&e))
 }
 
 fn client_error(e: &dyn std::error::Error) -> Error {

@@ -106,7 +106,8 @@ impl RequestSpec {
         }
         let (total, idle) = if self.streaming { (None, Some(cfg.timeout())) } else { (Some(cfg.timeout()), None) };
         let override_client = per_call.is_some_and(|p| p.timeouts);
-        let timeouts = Timeouts { connect: cfg.connect_timeout(), total, idle, override_client };
+        let connect_per_call = per_call.is_some_and(|p| p.connect);
+        let timeouts = Timeouts { connect: cfg.connect_timeout(), total, idle, override_client, connect_per_call };
         let request = HttpRequest {
             method: self.method,
             url: url.into(),
@@ -275,7 +276,13 @@ impl<T> Call<T> {
                 headers: Arc::default(),
                 body: Body::empty(),
                 streaming: false,
-                timeouts: Timeouts { connect: Default::default(), total: None, idle: None, override_client: false },
+                timeouts: Timeouts {
+                    connect: Default::default(),
+                    total: None,
+                    idle: None,
+                    override_client: false,
+                    connect_per_call: false,
+                },
                 route: "(not sent)",
                 max_body: 0,
                 attempt: 1,

@@ -141,6 +141,10 @@ pub struct Timeouts {
     /// driver MUST apply them even on an HTTP client the caller brought (whose
     /// own settings otherwise govern).
     pub override_client: bool,
+    /// True when per-call options set `connect`. A driver whose HTTP client
+    /// fixes its connect timeout when it is built (reqwest) must then connect
+    /// with a client built with this one, or refuse the call before sending.
+    pub connect_per_call: bool,
 }
 
 /// A request for the driver to perform.

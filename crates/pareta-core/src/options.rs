@@ -41,7 +41,11 @@ pub const MAX_IDEMPOTENCY_KEY: usize = 255;
 /// ```
 ///
 /// - `timeout`, `connect_timeout`, `max_retries` and `deadline` replace the
-///   client's; per-call timeouts apply even on an HTTP client you brought.
+///   client's; per-call timeouts apply even on an HTTP client you brought,
+///   except a `connect_timeout` on a `reqwest::Client` of yours, which reqwest
+///   fixes when the client is built: the async client then refuses the call
+///   with [`Error::InvalidArgument`](crate::Error::InvalidArgument) before
+///   sending.
 /// - `header` adds a header or replaces one the SDK sets (`user-agent`, say).
 ///   `Authorization`, `Idempotency-Key`, `Host`, `Content-Length`,
 ///   `Transfer-Encoding` and `Connection` cannot be set this way: a call through
@@ -119,6 +123,9 @@ pub(crate) struct PerCall {
     /// True when a timeout came from the options (drivers then apply it on a
     /// caller's HTTP client too).
     pub timeouts: bool,
+    /// True when the options set the connect timeout (see
+    /// [`Timeouts::connect_per_call`](crate::Timeouts::connect_per_call)).
+    pub connect: bool,
     /// The first problem found, reported by every call through the view.
     pub invalid: Option<String>,
 }
@@ -131,6 +138,7 @@ impl fmt::Debug for PerCall {
             .field("query", &self.query)
             .field("idempotency_key", &self.idempotency_key.is_some())
             .field("timeouts", &self.timeouts)
+            .field("connect", &self.connect)
             .field("invalid", &self.invalid)
             .finish()
     }
@@ -147,6 +155,7 @@ impl PerCall {
             timeouts: base.is_some_and(|b| b.timeouts)
                 || options.timeout.is_some()
                 || options.connect_timeout.is_some(),
+            connect: base.is_some_and(|b| b.connect) || options.connect_timeout.is_some(),
             invalid: base.and_then(|b| b.invalid.clone()),
         };
         for (name, value) in &options.headers {

@@ -439,6 +439,34 @@ fn bound_socket(addr: SocketAddr) -> std::io::Result<Socket> {
     Ok(socket)
 }
 
+/// A port on 127.0.0.1 where a connection is never completed, for as long as
+/// this value lives: the socket listens with a backlog of none, never
+/// accepts, and holds one connection of its own in its queue, so the kernel
+/// drops every further handshake and a client's connect waits until its
+/// connect timeout. Use the URL's port with a short connect timeout.
+pub struct HangingPort {
+    port: u16,
+    _listener: Socket,
+    _filler: std::net::TcpStream,
+}
+
+impl HangingPort {
+    /// The port number, to put in a URL.
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+}
+
+/// Opens a fresh [`HangingPort`]; keep it alive until the test is done.
+pub fn hanging_port() -> HangingPort {
+    let listener = bound_socket(SocketAddr::from(([127, 0, 0, 1], 0))).unwrap();
+    listener.listen(0).unwrap();
+    let addr = listener.local_addr().unwrap().as_socket().unwrap();
+    // The one connection a backlog of none admits; the queue is then full.
+    let filler = std::net::TcpStream::connect(addr).unwrap();
+    HangingPort { port: addr.port(), _listener: listener, _filler: filler }
+}
+
 /// A TCP server that answers every connection with a plain-text HTTP 400: an
 /// `https://` URL pointed at it fails the TLS handshake.
 pub fn plain_tcp_server() -> String {
@@ -512,6 +540,14 @@ pub fn rss_and_peak() -> (u64, u64) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_hanging_port_lets_a_connect_wait_for_its_timeout() {
+        let hanging = hanging_port();
+        let addr = SocketAddr::from(([127, 0, 0, 1], hanging.port()));
+        let err = TcpStream::connect_timeout(&addr, Duration::from_millis(200)).unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::TimedOut, "{err}");
+    }
 
     #[test]
     fn a_refused_port_refuses_and_cannot_be_taken_while_held() {

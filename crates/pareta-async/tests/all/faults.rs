@@ -4,7 +4,7 @@
 
 use crate::common::*;
 use pareta_async::{ApiErrorKind, Error, TransportErrorKind};
-use pareta_test_support::raw::{RawServer, Reply, bytewise, refused_port};
+use pareta_test_support::raw::{RawServer, Reply, bytewise, hanging_port, refused_port};
 use std::time::{Duration, Instant};
 
 #[test]
@@ -127,4 +127,40 @@ fn a_per_call_timeout_applies_to_a_client_of_yours() {
     assert!(err.is_timeout(), "{err:?}");
     assert!(err.to_string().contains("GET /v1/models did not complete within 0.2s"), "{err}");
     assert!(started.elapsed() < Duration::from_secs(3));
+}
+
+#[test]
+fn a_per_call_connect_timeout_applies_to_the_sdks_client() {
+    // reqwest fixes a client's connect timeout when it is built: the view
+    // connects through a client built with its own.
+    let hanging = hanging_port();
+    let base = format!("http://127.0.0.1:{}", hanging.port());
+    let pa = pareta_async::AsyncPareta::builder()
+        .api_key(KEY)
+        .base_url(&base)
+        .connect_timeout(Duration::from_secs(30))
+        .max_retries(0)
+        .build()
+        .unwrap();
+    let options = pareta_async::RequestOptions::new().connect_timeout(Duration::from_millis(200));
+    let started = Instant::now();
+    let err = pa.with_options(options).models().list().block().unwrap_err();
+    assert!(err.is_connection(), "{err:?}");
+    assert!(started.elapsed() < Duration::from_secs(10), "the client's 30 s applied: {:?}", started.elapsed());
+}
+
+#[test]
+fn a_per_call_connect_timeout_on_a_client_of_yours_is_refused_before_sending() {
+    let server = RawServer::script(vec![Reply::json(200, r#"{"data": []}"#)]);
+    crate::common::install_crypto_provider();
+    let http = reqwest::Client::builder().build().unwrap();
+    let pa =
+        pareta_async::AsyncPareta::builder().api_key(KEY).base_url(&server.base_url).http_client(http).build().unwrap();
+    let options = pareta_async::RequestOptions::new().connect_timeout(Duration::from_secs(2));
+    let err = pa.with_options(options).models().list().block().unwrap_err();
+    assert!(matches!(err, Error::InvalidArgument(_)), "{err:?}");
+    assert!(err.to_string().contains("connect_timeout"), "{err}");
+    assert_eq!(server.requests().len(), 0, "nothing was sent");
+    // The same view without it goes through.
+    assert!(pa.models().list().block().unwrap().is_empty());
 }

@@ -4,7 +4,7 @@
 
 use crate::common::*;
 use pareta_blocking::{ApiErrorKind, Error, TransportErrorKind};
-use pareta_test_support::raw::{RawServer, Reply, bytewise, refused_port};
+use pareta_test_support::raw::{RawServer, Reply, bytewise, hanging_port, refused_port};
 use std::time::{Duration, Instant};
 
 #[test]
@@ -138,4 +138,22 @@ fn a_refused_host_name_is_a_connection_error_after_retries() {
         let err = pa.models().list().unwrap_err();
         assert!(err.is_connection(), "{err:?}");
     }
+}
+
+#[test]
+fn a_per_call_connect_timeout_applies_to_the_sdks_client() {
+    let hanging = hanging_port();
+    let base = format!("http://127.0.0.1:{}", hanging.port());
+    let pa = pareta_blocking::Pareta::builder()
+        .api_key(KEY)
+        .base_url(&base)
+        .connect_timeout(Duration::from_secs(30))
+        .max_retries(0)
+        .build()
+        .unwrap();
+    let options = pareta_blocking::RequestOptions::new().connect_timeout(Duration::from_millis(200));
+    let started = Instant::now();
+    let err = pa.with_options(options).models().list().unwrap_err();
+    assert!(err.is_connection(), "{err:?}");
+    assert!(started.elapsed() < Duration::from_secs(10), "the client's 30 s applied: {:?}", started.elapsed());
 }

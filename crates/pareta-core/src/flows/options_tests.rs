@@ -88,6 +88,24 @@ fn per_call_timeouts_are_marked_for_a_callers_client_and_the_base_config_is_unto
 }
 
 #[test]
+fn a_per_call_connect_timeout_is_marked_apart_and_carries_over_to_a_view_of_a_view() {
+    let base = builder().build().unwrap();
+    let timeout_only = base.with_options(&RequestOptions::new().timeout(Duration::from_secs(3)));
+    let connect = base.with_options(&RequestOptions::new().connect_timeout(Duration::from_secs(2)));
+    let connect_then_more = connect.with_options(&RequestOptions::new().header("x-a", "1"));
+    let flags = |cfg: &Config| {
+        let mut s = Script::new(vec![reply(200, r#"{"data":[]}"#)]);
+        s.run(models::list(cfg)).unwrap();
+        let t = s.requests[0].timeouts;
+        (t.connect, t.override_client, t.connect_per_call)
+    };
+    assert_eq!(flags(&base), (Duration::from_secs(10), false, false));
+    assert_eq!(flags(&timeout_only), (Duration::from_secs(10), true, false));
+    assert_eq!(flags(&connect), (Duration::from_secs(2), true, true));
+    assert_eq!(flags(&connect_then_more), (Duration::from_secs(2), true, true));
+}
+
+#[test]
 fn the_deadline_refuses_a_backoff_that_would_end_past_it() {
     let cfg = builder().max_retries(5).build().unwrap();
     let busy = |secs: &str| reply_h(503, &[("retry-after", secs)], r#"{"detail":"cold"}"#);

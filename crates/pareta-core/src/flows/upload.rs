@@ -206,6 +206,7 @@ impl Upload {
                 total: None,
                 idle: Some(self.cfg.timeout()),
                 override_client: self.cfg.per_call().is_some_and(|p| p.timeouts),
+                connect_per_call: self.cfg.per_call().is_some_and(|p| p.connect),
             },
             route: PUT,
             max_body: self.cfg.max_response_bytes(),
