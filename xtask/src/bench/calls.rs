@@ -250,6 +250,11 @@ fn instr(client: &str, base: &str, op: &str, calls: u64) -> Option<super::instr:
     super::instr::per_unit(&["calls", client, base, &calls.to_string(), op], calls)
 }
 
+/// Allocations per call of `f`, over [`ALLOC_CALLS`] calls on a warm pool.
+fn allocs_per_call<E>(mut f: impl FnMut() -> std::result::Result<(), E>) -> std::result::Result<f64, E> {
+    super::alloc::per_unit(|| (0..ALLOC_CALLS).try_for_each(|_| f()).map(|()| ALLOC_CALLS))
+}
+
 /// A/A control: the same baseline measured twice, as ours is measured against
 /// it. Its distance from 1.00x is what noise alone does to a ratio in this run.
 fn noise_floor(what: String, m: &super::Measured, again: usize, first: usize) -> Row {
@@ -314,11 +319,8 @@ pub fn bench(opts: &Opts, server: &Child, py: Option<&Python>) -> Result<Vec<Row
         blocking.push(noise_floor(format!("raw ureq {op_name} (same timeouts), localhost"), &m, 6, 1));
         ours_ip.push(m[3]);
         if let Op::Models = op {
-            let calls = |f: &dyn Fn() -> Result| {
-                super::alloc::per_unit(|| (0..ALLOC_CALLS).try_for_each(|_| f()).map(|()| ALLOC_CALLS))
-            };
-            let ours = calls(&|| op.ours_blocking(&pa_name))?;
-            let raw = calls(&|| op.raw_blocking(&timed, &url_name))?;
+            let ours = allocs_per_call(|| op.ours_blocking(&pa_name))?;
+            let raw = allocs_per_call(|| op.raw_blocking(&timed, &url_name))?;
             blocking.push(Row::new(
                 "2",
                 format!("allocations per call: Pareta {op_name} vs raw ureq (same timeouts), localhost"),
@@ -427,13 +429,10 @@ pub fn bench(opts: &Opts, server: &Child, py: Option<&Python>) -> Result<Vec<Row
         let what = format!("raw reqwest models().list() ×{conc} (same timeout), localhost");
         async_rows.push(noise_floor(what, &a, 6, 1));
     }
-    let calls = |f: &dyn Fn() -> std::result::Result<u64, String>| {
-        super::alloc::per_unit(|| (0..ALLOC_CALLS).try_fold(0, |n, _| Ok::<_, String>(n + f()?)))
-    };
     // Called in place: the samplers' closures clone what their tasks own (the
     // raw one a URL string), which would count against the client.
-    let allocs_ours = calls(&|| rt.block_on(Op::Models.ours_async(&apa_name)).map(|()| 1))?;
-    let allocs_raw = calls(&|| rt.block_on(raw_reqwest_call(Op::Models, &client, &url_name, None)).map(|()| 1))?;
+    let allocs_ours = allocs_per_call(|| rt.block_on(Op::Models.ours_async(&apa_name)))?;
+    let allocs_raw = allocs_per_call(|| rt.block_on(raw_reqwest_call(Op::Models, &client, &url_name, None)))?;
     async_rows.push(Row::new(
         "2",
         "allocations per call: AsyncPareta models().list() vs raw reqwest (plain), localhost",
