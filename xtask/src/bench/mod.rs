@@ -36,11 +36,13 @@ mod h2;
 mod instr;
 mod profile;
 mod python;
+mod rounds;
 mod server;
 mod streams;
 mod upload;
 
 use instr::Counts;
+pub use rounds::{INTERVAL, Interval, Measured, Paired, Sampler, median, rate, side_by_side};
 use std::fmt::Write as _;
 use std::io::Write as _;
 use std::process::{Command, Stdio};
@@ -262,6 +264,32 @@ impl Row {
         }
     }
 
+    /// Whether this run tells the ratio from its goal: `Some(false)` when
+    /// the median's confidence interval ([`Paired::interval`]) holds the
+    /// goal, so that PASS or MISS here is what the noise drew. `None` for a
+    /// row without rounds to judge by.
+    fn resolved(&self) -> Option<(bool, Interval)> {
+        let goal = match self.goal {
+            Goal::AtLeast(x) | Goal::AtMost(x) => x,
+            _ => return None,
+        };
+        let interval = self.paired?.interval?;
+        Some((interval.resolves(goal), interval))
+    }
+
+    /// The status cell: the status, whether the run resolved it, the note.
+    fn status_cell(&self) -> String {
+        let mut cell = self.status().to_owned();
+        if let Some((false, i)) = self.resolved() {
+            let _ = write!(cell, ", unresolved ({:.0}% interval {:.2}–{:.2})", i.coverage * 100.0, i.low, i.high);
+        }
+        if !self.note.is_empty() {
+            cell.push(' ');
+            cell.push_str(&self.note);
+        }
+        cell.trim().to_owned()
+    }
+
     fn goal_text(&self) -> String {
         match self.goal {
             Goal::AtLeast(x) => format!("≥ {x}x"),
@@ -336,7 +364,7 @@ pub fn table(rows: &[Row]) -> String {
             (Some(x), _) => format!("{x:.2}x"),
             (None, _) => String::new(),
         };
-        let status = if r.note.is_empty() { r.status().to_owned() } else { format!("{} {}", r.status(), r.note) };
+        let status = r.status_cell();
         let [instr, instr_ratio, cycles] = r.instr_cells();
         let _ = writeln!(
             out,
@@ -347,108 +375,13 @@ pub fn table(rows: &[Row]) -> String {
             cell(r.baseline, r.unit),
             ratio,
             r.goal_text(),
-            status.trim(),
+            status,
             instr,
             instr_ratio,
             cycles
         );
     }
     out
-}
-
-/// The median of some samples (NaN-free by construction).
-pub fn median(mut v: Vec<f64>) -> f64 {
-    if v.is_empty() {
-        return f64::NAN;
-    }
-    v.sort_by(f64::total_cmp);
-    let n = v.len();
-    if n % 2 == 1 { v[n / 2] } else { (v[n / 2 - 1] + v[n / 2]) / 2.0 }
-}
-
-/// Calls `f` (one unit of work per call, returning how many units it did)
-/// until `min` has passed; returns units per second.
-pub fn rate(min: Duration, mut f: impl FnMut() -> Result<u64>) -> Result<f64> {
-    let start = Instant::now();
-    let mut units = 0u64;
-    loop {
-        units += f()?;
-        let elapsed = start.elapsed();
-        if elapsed >= min {
-            return Ok(units as f64 / elapsed.as_secs_f64());
-        }
-    }
-}
-
-/// A sampler: one call measures one sample (a rate).
-pub type Sampler<'a> = Box<dyn FnMut() -> Result<f64> + 'a>;
-
-/// Runs `runs` rounds; in each round every sampler takes one sample, so that
-/// ours and its baselines see the same machine load. Each round takes them in
-/// a new order (shuffled, the same shuffles every run): a sample can read
-/// faster or slower for what ran just before it, and a fixed order would put
-/// that into a ratio (the noise-floor rows of item 2 showed it).
-pub fn side_by_side(runs: usize, samplers: &mut [Sampler<'_>]) -> Result<Measured> {
-    for s in samplers.iter_mut() {
-        s()?; // warm-up, not counted
-    }
-    let mut rounds = Vec::with_capacity(runs);
-    let rng = pareta_core::rng::Rng::seeded(0);
-    for _ in 0..runs {
-        let mut samples = vec![0.0; samplers.len()];
-        let mut order: Vec<usize> = (0..samplers.len()).collect();
-        // Fisher-Yates.
-        for i in (1..order.len()).rev() {
-            order.swap(i, (rng.next_u64() % (i as u64 + 1)) as usize);
-        }
-        for i in order {
-            samples[i] = samplers[i]()?;
-        }
-        rounds.push(samples);
-    }
-    let medians = (0..samplers.len()).map(|i| median(rounds.iter().map(|r| r[i]).collect())).collect();
-    Ok(Measured { rounds, medians })
-}
-
-/// The samples of [`side_by_side`], round by round. Indexing gives a
-/// sampler's median.
-#[derive(Debug)]
-pub struct Measured {
-    rounds: Vec<Vec<f64>>,
-    medians: Vec<f64>,
-}
-
-impl Measured {
-    /// Sampler `a` over sampler `b`: the median of their ratios within each
-    /// round. Load that drifts over the run (this machine is shared) moves
-    /// both samples of a round together, so it cancels here and not in a
-    /// ratio of two medians.
-    pub fn ratio(&self, a: usize, b: usize) -> Paired {
-        let mut v: Vec<f64> = self.rounds.iter().map(|r| r[a] / r[b]).collect();
-        v.sort_by(f64::total_cmp);
-        let at = |q: f64| v.get(((v.len().max(1) - 1) as f64 * q).round() as usize).copied().unwrap_or(f64::NAN);
-        let (low, high) = (at(0.25), at(0.75));
-        Paired { median: median(v), low, high }
-    }
-}
-
-/// A round-by-round ratio: its median and the quartiles of the rounds, which
-/// show how far one round's ratio wanders on this machine.
-#[derive(Clone, Copy, Debug)]
-pub struct Paired {
-    /// The median of the rounds' ratios.
-    pub median: f64,
-    /// Lower quartile.
-    pub low: f64,
-    /// Upper quartile.
-    pub high: f64,
-}
-
-impl std::ops::Index<usize> for Measured {
-    type Output = f64;
-    fn index(&self, i: usize) -> &f64 {
-        &self.medians[i]
-    }
 }
 
 /// A field of `/proc/self/status` in KiB (`VmHWM:   12345 kB`), on Linux.
@@ -517,10 +450,11 @@ fn inner(args: &[String]) -> Result {
     let _ = rustls::crypto::ring::default_provider().install_default();
     println!("pareta bench{} on {}", if opts.quick { " --quick" } else { "" }, machine());
     println!(
-        "stream: {} chunks; {} rounds per measurement (medians; ratios are the median of the ratios within each round), samples of at least {} ms",
+        "stream: {} chunks; {} rounds per measurement (medians; ratios are the median of the ratios within each round), samples of at least {} ms; a PASS or MISS marked unresolved is one whose median's {:.0}% interval holds the goal",
         opts.chunks(),
         opts.runs(),
-        opts.sample().as_millis()
+        opts.sample().as_millis(),
+        INTERVAL * 100.0
     );
     let _ = std::io::stdout().flush();
 
@@ -566,15 +500,29 @@ fn inner(args: &[String]) -> Result {
 
     println!();
     print!("{}", table(&rows));
-    let missed = rows.iter().filter(|r| r.status() == "MISS").count();
     println!();
     println!(
-        "{} rows, {} goals missed; harness time {:.1} s (timings are reported, never asserted)",
-        rows.len(),
-        missed,
+        "{}; harness time {:.1} s (timings are reported, never asserted)",
+        summary(&rows),
         started.elapsed().as_secs_f64()
     );
     Ok(())
+}
+
+/// How many goals were missed, and how many of the verdicts this run could
+/// not tell from noise (see [`Row::resolved`]).
+fn summary(rows: &[Row]) -> String {
+    let count = |status: &str, resolved: bool| {
+        rows.iter().filter(|r| r.status() == status && r.resolved().is_some_and(|(res, _)| res == resolved)).count()
+    };
+    let missed = rows.iter().filter(|r| r.status() == "MISS").count();
+    format!(
+        "{} rows, {missed} goals missed (unresolved, the median's {:.0}% interval holding the goal: {} of the misses, {} of the passes)",
+        rows.len(),
+        INTERVAL * 100.0,
+        count("MISS", false),
+        count("PASS", false)
+    )
 }
 
 fn step(name: &str) {
@@ -613,6 +561,29 @@ mod tests {
                 "| MISS | 62.0k / 50.0k | 1.24x (≤ 1.2x) MISS | 80.0k / 50.0k (1.60x); L1i misses 29.0 / 6.00 |"
             ),
             "{t}"
+        );
+    }
+
+    #[test]
+    fn a_verdict_the_noise_could_have_drawn_says_so() {
+        let paired = |low, high| Paired {
+            median: 0.93,
+            low: 0.9,
+            high: 0.97,
+            interval: Some(Interval { low, high, coverage: 0.9375 }),
+        };
+        let row = |p: Paired| Row::new("2", "r", Some(93.0), Some(100.0), "/s", Goal::AtLeast(0.95)).paired(p);
+        let (unresolved, resolved) = (row(paired(0.85, 1.02)), row(paired(0.88, 0.94)));
+        assert!(table(std::slice::from_ref(&unresolved)).contains("| MISS, unresolved (94% interval 0.85–1.02) |"));
+        assert!(table(std::slice::from_ref(&resolved)).contains("| 0.93x (0.90–0.97) | ≥ 0.95x | MISS |"));
+        let pass = Row::new("2", "p", Some(99.0), Some(100.0), "/s", Goal::AtLeast(0.95))
+            .paired(Paired { median: 0.99, ..paired(0.93, 1.05) });
+        assert!(table(std::slice::from_ref(&pass)).contains("| PASS, unresolved (94% interval 0.93–1.05) |"));
+        // Rows without rounds (an allocation count, say) are never "unresolved".
+        let info = Row::new("2", "i", Some(1.0), Some(1.0), "", Goal::PlusAtMost(2.0));
+        assert_eq!(
+            summary(&[unresolved, resolved, pass, info]),
+            "4 rows, 2 goals missed (unresolved, the median's 90% interval holding the goal: 1 of the misses, 1 of the passes)"
         );
     }
 
