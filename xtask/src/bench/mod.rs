@@ -280,8 +280,12 @@ impl Row {
     /// The status cell: the status, whether the run resolved it, the note.
     fn status_cell(&self) -> String {
         let mut cell = self.status().to_owned();
-        if let Some((false, i)) = self.resolved() {
-            let _ = write!(cell, ", unresolved ({:.0}% interval {:.2}–{:.2})", i.coverage * 100.0, i.low, i.high);
+        let interval = |i: Interval| format!("{:.0}% interval {:.2}–{:.2}", i.coverage * 100.0, i.low, i.high);
+        match (self.resolved(), self.goal, self.paired.and_then(|p| p.interval)) {
+            (Some((false, i)), _, _) => cell.push_str(&format!(", unresolved ({})", interval(i))),
+            // A row without a goal (a noise floor): how far its median could be.
+            (None, Goal::Info, Some(i)) => cell.push_str(&interval(i)),
+            _ => {}
         }
         if !self.note.is_empty() {
             cell.push(' ');
@@ -579,6 +583,8 @@ mod tests {
         let pass = Row::new("2", "p", Some(99.0), Some(100.0), "/s", Goal::AtLeast(0.95))
             .paired(Paired { median: 0.99, ..paired(0.93, 1.05) });
         assert!(table(std::slice::from_ref(&pass)).contains("| PASS, unresolved (94% interval 0.93–1.05) |"));
+        let floor = Row::new("2", "f", Some(99.0), Some(100.0), "/s", Goal::Info).paired(paired(0.5, 1.3));
+        assert!(table(&[floor]).contains("| 0.93x (0.90–0.97) |  | 94% interval 0.50–1.30 |"));
         // Rows without rounds (an allocation count, say) are never "unresolved".
         let info = Row::new("2", "i", Some(1.0), Some(1.0), "", Goal::PlusAtMost(2.0));
         assert_eq!(
