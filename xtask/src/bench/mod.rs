@@ -585,6 +585,14 @@ mod tests {
         assert!(table(std::slice::from_ref(&pass)).contains("| PASS, unresolved (94% interval 0.93–1.05) |"));
         let floor = Row::new("2", "f", Some(99.0), Some(100.0), "/s", Goal::Info).paired(paired(0.5, 1.3));
         assert!(table(&[floor]).contains("| 0.93x (0.90–0.97) |  | 94% interval 0.50–1.30 |"));
+        // An upper goal (say, a time ratio of at most 1.05x) reads the same way.
+        let at_most = |low, high| {
+            Row::new("3", "t", Some(1.0), Some(1.0), "", Goal::AtMost(1.05))
+                .paired(Paired { median: 1.0, ..paired(low, high) })
+        };
+        assert_eq!(at_most(0.98, 1.10).resolved().map(|(r, _)| r), Some(false));
+        assert_eq!(at_most(0.90, 1.04).resolved().map(|(r, _)| r), Some(true));
+        assert!(table(&[at_most(0.90, 1.04)]).contains("| ≤ 1.05x | PASS |"));
         // Rows without rounds (an allocation count, say) are never "unresolved".
         let info = Row::new("2", "i", Some(1.0), Some(1.0), "", Goal::PlusAtMost(2.0));
         assert_eq!(

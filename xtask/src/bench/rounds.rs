@@ -6,7 +6,7 @@
 use super::Result;
 use std::time::{Duration, Instant};
 
-/// The median of some samples (NaN-free by construction).
+/// The median of some samples (NaN for none).
 pub fn median(mut v: Vec<f64>) -> f64 {
     if v.is_empty() {
         return f64::NAN;
@@ -76,9 +76,21 @@ impl Measured {
     pub fn ratio(&self, a: usize, b: usize) -> Paired {
         let mut v: Vec<f64> = self.rounds.iter().map(|r| r[a] / r[b]).collect();
         v.sort_by(f64::total_cmp);
-        let at = |q: f64| v.get(((v.len().max(1) - 1) as f64 * q).round() as usize).copied().unwrap_or(f64::NAN);
-        let (low, high) = (at(0.25), at(0.75));
+        let (low, high) = (quantile(&v, 0.25), quantile(&v, 0.75));
         Paired { median: median(v.clone()), low, high, interval: median_interval(&v, INTERVAL) }
+    }
+}
+
+/// The `q` quantile of `sorted` (ascending), interpolated between the two
+/// samples around it, so that a quartile of eleven rounds sits as far from
+/// either end (NaN for no samples).
+fn quantile(sorted: &[f64], q: f64) -> f64 {
+    let Some(last) = sorted.len().checked_sub(1) else { return f64::NAN };
+    let at = last as f64 * q;
+    let (below, frac) = (at.floor() as usize, at.fract());
+    match sorted.get(below + 1) {
+        Some(next) if frac > 0.0 => sorted[below] + (next - sorted[below]) * frac,
+        _ => sorted[below],
     }
 }
 
@@ -107,7 +119,7 @@ pub struct Interval {
     pub low: f64,
     /// Its upper end.
     pub high: f64,
-    /// Its exact coverage (at least the level asked for).
+    /// Its nominal coverage (at least the level asked for).
     pub coverage: f64,
 }
 
@@ -119,29 +131,35 @@ impl Interval {
     }
 }
 
-/// A distribution-free confidence interval for the median of `sorted` (the
-/// sign test's): the k-th smallest and k-th largest rounds, for the largest k
-/// whose coverage, 1 - 2 P(Binomial(n, 1/2) < k), is still at least `level`.
-/// It assumes only that rounds are independent draws, which the shuffled
-/// order of [`side_by_side`] is there to make true. Five rounds give the
-/// smallest and largest (94%); eleven, the third of each end (93%); fewer than
-/// five rounds cannot reach 90% at all.
+/// A distribution-free confidence interval for the median of `sorted`
+/// (ascending; the sign test's): the k-th smallest and k-th largest rounds,
+/// for the largest k whose coverage, 1 - 2 P(Binomial(n, 1/2) < k), is still
+/// at least `level`. The coverage is nominal: it holds for rounds that are
+/// independent draws of one distribution. The shuffled order of
+/// [`side_by_side`] keeps a round's order out of its ratio, but load that
+/// drifts over a run makes rounds alike, so read the interval as the run's own
+/// account of its spread, not a guarantee. At 90%, five rounds give the
+/// smallest and largest (94%), eleven the third of each end (93%), and fewer
+/// than five none. `None` too when an end is not a finite number (a sample of
+/// zero).
 pub fn median_interval(sorted: &[f64], level: f64) -> Option<Interval> {
+    debug_assert!(sorted.is_sorted_by(|a, b| a.total_cmp(b).is_le()), "median_interval needs sorted samples");
     let n = sorted.len();
-    // P(Binomial(n, 1/2) <= i) for i = 0, 1, ..., accumulated exactly enough in f64.
-    let half_n = 0.5f64.powi(i32::try_from(n).ok()?);
-    let (mut choose, mut below, mut best) = (1.0f64, 0.0f64, None);
+    // Each term P(Binomial(n, 1/2) = i) in logarithms, so that neither
+    // 0.5^n nor the binomial coefficient leaves f64's range for large n.
+    let mut log_term = n as f64 * 0.5f64.ln();
+    let (mut below, mut best) = (0.0f64, None);
     for k in 1..=n / 2 {
         // `below` is P(Binomial(n, 1/2) < k) after this step.
-        below += choose * half_n;
-        choose = choose * (n - (k - 1)) as f64 / k as f64;
+        below += log_term.exp();
+        log_term += ((n - (k - 1)) as f64 / k as f64).ln();
         let coverage = 1.0 - 2.0 * below;
         if coverage < level {
             break;
         }
         best = Some(Interval { low: sorted[k - 1], high: sorted[n - k], coverage });
     }
-    best
+    best.filter(|i| i.low.is_finite() && i.high.is_finite())
 }
 
 impl std::ops::Index<usize> for Measured {
@@ -171,6 +189,16 @@ mod tests {
         assert!((i.coverage - (1.0 - 134.0 / 2048.0)).abs() < 1e-12);
         // A lower level narrows it: eleven rounds at 75% keep the fourth (1 - 2 * 232/2048 = 77%).
         assert_eq!(median_interval(&sorted(11), 0.75).map(|i| (i.low, i.high)), Some((4.0, 8.0)));
+        // Ten and twenty rounds: the second and the sixth from each end.
+        assert_eq!(median_interval(&sorted(10), 0.9).map(|i| (i.low, i.high)), Some((2.0, 9.0)));
+        assert_eq!(median_interval(&sorted(20), 0.9).map(|i| (i.low, i.high)), Some((6.0, 15.0)));
+        // Many rounds stay in f64's range (0.5^2000 alone underflows): the
+        // 963rd from each end, 90.65% (exact binomial sums, worked in Python).
+        let i = median_interval(&sorted(2_000), 0.9).unwrap();
+        assert_eq!((i.low, i.high), (963.0, 1_038.0));
+        assert!((i.coverage - 0.906_492_254).abs() < 1e-6, "{i:?}");
+        // A sample of zero makes a ratio infinite: no interval, not an "inf" one.
+        assert_eq!(median_interval(&[0.9, 0.95, 1.0, 1.02, f64::INFINITY], 0.9), None);
         // Four rounds cannot reach 90% (1 - 2/16 = 87.5%); none cannot at all.
         assert_eq!(median_interval(&sorted(4), 0.9), None);
         assert_eq!(median_interval(&[], 0.9), None);
@@ -194,5 +222,15 @@ mod tests {
         assert_eq!((p.low, p.high), (0.9, 1.1));
         let i = p.interval.unwrap();
         assert_eq!((i.low, i.high), (0.8, 1.2));
+    }
+
+    #[test]
+    fn quartiles_sit_as_far_from_either_end() {
+        // Eleven rounds: the quartiles are the 3.5th and the 8.5th.
+        let v = sorted(11);
+        assert_eq!((quantile(&v, 0.25), quantile(&v, 0.75)), (3.5, 8.5));
+        assert_eq!(quantile(&v, 0.5), 6.0);
+        assert_eq!(quantile(&sorted(5), 0.25), 2.0);
+        assert!(quantile(&[], 0.25).is_nan());
     }
 }
